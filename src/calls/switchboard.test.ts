@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FakeClock } from '../clock.ts';
+import type { EngineEvents } from '../engine/link.ts';
+import { setLogSink } from '../log.ts';
+import { Meter } from '../metering/index.ts';
+import { RateTable, type CostRow } from '../rating/index.ts';
+import type { Cdr, Config, OpenCall, User } from '../store/index.ts';
+import { PinGuard } from './pin-guard.ts';
+import { Switchboard, type EngineSource } from './switchboard.ts';
+
+setLogSink(() => {});
+
+const row = (prefix: string, h1: number): CostRow => ({ prefix, h1, h2Begin: '00:00', h2End: '00:00', h2: 0, increment: 1, setup: 0 });
+
+/** An engine double: records every command, acknowledges it, and lets the test send events. */
+class FakeEngine implements EngineSource {
+  sent: string[] = [];
+  private ref = 0;
+  private handlers = new Map<string, ((e: never) => void)[]>();
+  on<K extends keyof EngineEvents>(name: K, fn: (e: EngineEvents[K]) => void) {
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), fn as (e: never) => void]);
+  }
+  emit<K extends keyof EngineEvents>(name: K, e: EngineEvents[K]) {
+    for (const fn of this.handlers.get(name) ?? []) fn(e as never);
+  }
+  private log(line: string) {
+    this.sent.push(line);
+    return Promise.resolve();
+  }
+  answer(call: string) {
+    return this.log(`ANSWER ${call}`);
+  }
+  play(call: string, prompts: string[], bargein: boolean) {
+    const ref = ++this.ref;
+    return { ref, ack: this.log(`PLAY ${call} ref=${ref} ${prompts.join(',')}${bargein ? ' bargein' : ''}`) };
+  }
+  stopPlayback(call: string) {
+    return this.log(`STOP ${call}`);
+  }
+  dial(call: string, o: { to: string; via?: string; limit?: number }) {
+    return this.log(`DIAL ${call} to=${o.to}${o.via ? ` via=${o.via}` : ''}${o.limit !== undefined ? ` limit=${o.limit}` : ''}`);
+  }
+  limit(call: string, s: number) {
+    return this.log(`LIMIT ${call} ${s}`);
+  }
+  hangup(call: string, o: { prompts?: string[] } = {}) {
+    return this.log(`HANGUP ${call}${o.prompts ? ' ' + o.prompts.join(',') : ''}`);
+  }
+  last(prefix: string) {
+    return [...this.sent].reverse().find((l) => l.startsWith(prefix));
+  }
+  lastPlayRef(): number {
+    return Number(/ref=(\d+)/.exec(this.last('PLAY')!)![1]);
+  }
+}
+
+function world(units = 250000) {
+  const clock = new FakeClock(Date.UTC(2026, 0, 15, 10, 0, 0));
+  const users = new Map<string, User & { pin: string }>();
+  users.set('1001', { id: '1001', name: '1001', callerId: '5173', units, pin: '2345' });
+  const journal = new Map<string, OpenCall>();
+  const cdrs: Cdr[] = [];
+  const store = {
+    user: (id: string) => users.get(id),
+    userByPin: (pin: string) => [...users.values()].find((u) => u.pin === pin),
+    userByCallerId: (c: string) => [...users.values()].find((u) => u.callerId === c),
+    didRoute: (did: string) => (did === '0561500001' ? { userId: '1001', to: '0141587070' } : undefined),
+    journal: (c: OpenCall) => void journal.set(c.callId, { ...c }),
+    checkpoint: (at: number, ids: string[]) => ids.forEach((id) => journal.get(id) && (journal.get(id)!.checkpointAt = at)),
+    settle: (s: { callId: string; userId: string; units: number; cdr: Cdr }) => {
+      const u = users.get(s.userId)!;
+      const units = Math.min(u.units, s.units);
+      u.units -= units;
+      cdrs.push({ ...s.cdr, cost: units });
+      journal.delete(s.callId);
+      return u;
+    },
+    recordCdr: (c: Cdr) => {
+      cdrs.push(c);
+      journal.delete(c.callId);
+    },
+    openCalls: () => [...journal.values()],
+  };
+  const config = { language: 'fr', ivrDid: '6000', unitPrice: '0.0001', currency: 'Euros', defaultCallingAddress: '', warningSeconds: 0 } as Config;
+  const rates = new RateTable([row('DEFAULT', 200), row('38', 180)], 'Europe/Paris');
+  const engine = new FakeEngine();
+  const board = new Switchboard(engine, clock);
+  const meter = new Meter({ store, rates: () => rates, clock, warningSeconds: () => 0, listener: board });
+  board.attach({ meter, directory: store, config: () => config, guard: new PinGuard(clock), clock });
+  return { clock, engine, board, meter, users, cdrs, journal, config };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('Switchboard call flows', () => {
+  it('IVR: PIN, credit announced as 25 euros, number, DIAL, CONNECTED, ENDED → 7200 units', async () => {
+    const w = world();
+    const at = w.clock.now();
+    w.engine.emit('offer', { call: 'A1', from: '9999', to: '6000', at });
+    await tick();
+    assert.equal(w.engine.sent[0], 'ANSWER A1');
+    assert.match(w.engine.last('PLAY')!, /fr\/agent-pass bargein/);
+    w.engine.emit('digits', { call: 'A1', digits: '23', at });
+    w.engine.emit('digits', { call: 'A1', digits: '45#', at });
+    w.engine.emit('played', { call: 'A1', ref: w.engine.lastPlayRef(), interrupted: true });
+    await tick();
+    const credit = w.engine.last('PLAY')!;
+    assert.match(credit, /fr\/vm-youhave,fr\/digits\/20,fr\/digits\/5,fr\/currency-euros,fr\/vm-enter-num-to-call bargein/);
+    w.engine.emit('played', { call: 'A1', ref: w.engine.lastPlayRef(), interrupted: false });
+    await tick();
+    w.engine.emit('digits', { call: 'A1', digits: '380141587070#', at });
+    await tick();
+    assert.equal(w.engine.last('DIAL'), `DIAL A1 to=380141587070 limit=${Math.floor(250000 / 180)}`);
+    w.clock.advance(3000);
+    const c = w.clock.now();
+    w.engine.emit('connected', { call: 'A1', at: c });
+    w.engine.emit('ended', { call: 'A1', by: 'caller', cause: '16', at: c + 40_000, replayed: false });
+    await tick();
+    assert.equal(w.users.get('1001')!.units, 250000 - 7200);
+    assert.equal(w.cdrs[0].cost, 7200);
+    assert.equal(w.cdrs[0].duration, 40);
+    assert.equal(w.cdrs[0].connectDelay, 3);
+    assert.equal(w.cdrs[0].offerAt, at);
+  });
+
+  it('one-step on the IVR number: the Caller ID skips the PIN', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'B1', from: '5173', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('PLAY')!, /vm-youhave/);
+  });
+
+  it('three wrong PINs release the call with a goodbye and no DIAL', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'C1', from: '9999', to: '6000', at: w.clock.now() });
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      w.engine.emit('digits', { call: 'C1', digits: '0000#', at: w.clock.now() });
+      w.engine.emit('played', { call: 'C1', ref: w.engine.lastPlayRef(), interrupted: true });
+    }
+    await tick();
+    await tick();
+    assert.match(w.engine.last('HANGUP')!, /fr\/goodbye$/);
+    assert.equal(w.engine.last('DIAL'), undefined);
+  });
+
+  it('a PIN typed ahead of its prompt and 5 s of silence end the number', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'D1', from: '', to: '6000', at: w.clock.now() });
+    w.engine.emit('digits', { call: 'D1', digits: '2345#0141587070', at: w.clock.now() });
+    await tick();
+    await tick();
+    // the number was typed ahead too: prompts skipped; silence ends it
+    w.clock.advance(5000);
+    await tick();
+    assert.match(w.engine.last('DIAL')!, /to=0141587070/);
+  });
+
+  it('DID: the owner is forwarded at once; anyone else is refused with a prompt', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'E1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.sent[0], /^DIAL E1 to=0141587070/);
+    w.engine.emit('offer', { call: 'E2', from: '7777', to: '0561500001', at: w.clock.now() });
+    await tick();
+    await tick();
+    assert.ok(w.engine.sent.includes('ANSWER E2'));
+    assert.match(w.engine.last('HANGUP E2')!, /fr\/privacy-unident,fr\/goodbye/);
+  });
+
+  it('cuts at zero credit with the announcement; 1000 units at 200 u/s bill exactly 1000', async () => {
+    const w = world(1000);
+    w.engine.emit('offer', { call: 'F1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('DIAL')!, /limit=5$/);
+    const c = w.clock.now();
+    w.engine.emit('connected', { call: 'F1', at: c });
+    w.clock.advance(5000);
+    await tick();
+    assert.equal(w.engine.last('HANGUP'), 'HANGUP F1 fr/credit-exhausted,fr/goodbye');
+    w.engine.emit('ended', { call: 'F1', by: 'app', cause: '16', at: c + 5030, replayed: false });
+    await tick();
+    assert.equal(w.users.get('1001')!.units, 0);
+    assert.equal(w.cdrs[0].cost, 1000);
+  });
+
+  it('refuses a call it cannot pay before any DIAL', async () => {
+    const w = world(100);
+    w.engine.emit('offer', { call: 'G1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    await tick();
+    assert.equal(w.engine.last('DIAL'), undefined);
+    assert.match(w.engine.last('HANGUP')!, /credit-insufficient/);
+  });
+
+  it('after a restart: a journaled call the replay does not mention is settled at its checkpoint, recovered', async () => {
+    const w = world();
+    const c = w.clock.now();
+    w.journal.set('H1', {
+      callId: 'H1', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
+      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c + 12_000,
+    });
+    // a fresh board over the same journal, as after a restart
+    const board = new Switchboard(w.engine, w.clock);
+    const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
+    board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('synced', {});
+    assert.equal(w.cdrs.at(-1)!.cost, 12 * 200);
+    assert.equal(w.cdrs.at(-1)!.recovered, true);
+  });
+
+  it('after a restart: a replayed ENDED bills to the engine stamps; a replayed ivr call is released', async () => {
+    const w = world();
+    const c = w.clock.now();
+    w.journal.set('J1', {
+      callId: 'J1', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
+      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c + 3000,
+    });
+    const board = new Switchboard(w.engine, w.clock);
+    const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
+    board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('ended', { call: 'J1', by: 'caller', cause: '16', at: c + 7400, replayed: true });
+    w.engine.emit('active', { call: 'K1', from: '1', to: '6000', state: 'ivr', connectedAt: null });
+    w.engine.emit('synced', {});
+    assert.equal(w.cdrs.at(-1)!.cost, 8 * 200);
+    assert.equal(w.engine.last('HANGUP'), 'HANGUP K1');
+  });
+});
+
+/** The world's store functions again, for a second board over the same data. */
+function storeOf(w: ReturnType<typeof world>) {
+  const users = w.users;
+  return {
+    user: (id: string) => users.get(id),
+    userByPin: (pin: string) => [...users.values()].find((u) => u.pin === pin),
+    userByCallerId: (c: string) => [...users.values()].find((u) => u.callerId === c),
+    didRoute: () => undefined,
+    journal: (c: OpenCall) => void w.journal.set(c.callId, { ...c }),
+    checkpoint: () => {},
+    settle: (s: { callId: string; userId: string; units: number; cdr: Cdr }) => {
+      const u = users.get(s.userId)!;
+      u.units -= Math.min(u.units, s.units);
+      w.cdrs.push({ ...s.cdr, cost: Math.min(u.units + s.units, s.units) });
+      w.journal.delete(s.callId);
+      return u;
+    },
+    recordCdr: (c: Cdr) => void w.cdrs.push(c),
+    openCalls: () => [...w.journal.values()],
+  };
+}

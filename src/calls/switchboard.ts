@@ -1,0 +1,310 @@
+// Routes the engine's events to call sessions, starts the right flow on each OFFER, turns
+// metering's verdicts (warn, cut, limit) into commands, and reconciles the engine's replay
+// after every HELLO so that no call is lost or billed twice across a dropped link or a crash.
+import type { Clock } from '../clock.ts';
+import type { EngineEvents } from '../engine/link.ts';
+import { log } from '../log.ts';
+import type { Meter, MeterListener } from '../metering/index.ts';
+import { PROMPTS } from '../speech/index.ts';
+import { runDid, runOneStep } from './direct.ts';
+import { codeOf, say, type FlowContext } from './flow.ts';
+import { runIvr } from './ivr.ts';
+import { CallSession, CallGone, type CallCommands, type CallStatus } from './session.ts';
+import { Hangup, NORMAL_CLEARING } from './steps/hangup.ts';
+import { Play } from './steps/play.ts';
+
+/** The engine side the switchboard listens to (EngineLink satisfies it). */
+export interface EngineSource extends CallCommands {
+  on<K extends keyof EngineEvents>(name: K, fn: (e: EngineEvents[K]) => void): unknown;
+}
+
+/** How long after our HANGUP we wait for ENDED before settling on our own clock. */
+const ENDED_GRACE_MS = 30_000;
+
+export interface LiveSession {
+  callId: string;
+  from: string;
+  status: CallStatus;
+  userId: string | null;
+  dialed: string;
+  connectedAt: number | null;
+}
+
+export class Switchboard implements MeterListener {
+  private sessions = new Map<string, CallSession>();
+  private replaySeen: Set<string> | null = null;
+  private stopping = false;
+  private changeListeners = new Set<() => void>();
+  private ctx!: FlowContext;
+
+  constructor(
+    private readonly engine: EngineSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Wires the flows' context (the meter needs the switchboard as its listener first). */
+  attach(ctx: FlowContext): void {
+    this.ctx = ctx;
+    const e = this.engine;
+    e.on('offer', (ev) => this.onOffer(ev));
+    e.on('digits', (ev) => this.sessions.get(ev.call)?.onDigits(ev.digits));
+    e.on('played', (ev) => this.sessions.get(ev.call)?.onPlayed(ev.ref, ev.interrupted));
+    e.on('ringing', (ev) => this.touch(this.sessions.get(ev.call)?.onRinging(ev.at)));
+    e.on('connected', (ev) => this.onConnected(ev.call, ev.at));
+    e.on('failed', (ev) => this.sessions.get(ev.call)?.onFailed(ev.cause, ev.at));
+    e.on('ended', (ev) => this.onEnded(ev));
+    e.on('active', (ev) => this.onActive(ev));
+    e.on('state', (ev) => {
+      if (ev.state === 'replay' || ev.state === 'handshake') this.replaySeen = new Set();
+    });
+    e.on('synced', () => this.onSynced());
+  }
+
+  private get meter(): Meter {
+    return this.ctx.meter;
+  }
+
+  sessionsList(): LiveSession[] {
+    return [...this.sessions.values()].filter((s) => !s.ended);
+  }
+
+  hasLiveCall(userId: string): boolean {
+    for (const s of this.sessions.values()) if (!s.ended && s.userId === userId) return true;
+    return this.meter.hasCalls(userId);
+  }
+
+  onChange(fn: () => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private touch(_?: unknown): void {
+    for (const fn of this.changeListeners) {
+      try {
+        fn();
+      } catch {
+        // a listener's fault is its own
+      }
+    }
+  }
+
+  // ---- metering verdicts ----
+  warn(callId: string): void {
+    const s = this.sessions.get(callId);
+    if (!s || s.ended) return;
+    log('CALL_CREDIT_WARNING', { call: callId });
+    new Play(say(this.ctx, PROMPTS.creditWarning), false).run(s).catch(() => {});
+  }
+
+  cut(callId: string, at: number): void {
+    const s = this.sessions.get(callId);
+    log('CALL_CUT', { call: callId, at });
+    if (!s) {
+      // a call adopted from the journal with no session: release it all the same
+      this.engine.hangup(callId, { cause: NORMAL_CLEARING, prompts: this.cutPrompts() }).catch(() => {});
+      return;
+    }
+    if (s.ended) return;
+    s.outcome = 'INSUFFICIENT_CREDIT';
+    s.hangupSentAt = at;
+    this.release(s, this.cutPrompts());
+  }
+
+  limit(callId: string, seconds: number): void {
+    this.engine.limit(callId, seconds).catch((e) => log('CALL_LIMIT_FAILED', { call: callId, error: (e as Error).message }));
+  }
+
+  private cutPrompts(): string[] {
+    return say(this.ctx, [...PROMPTS.creditExhausted, ...PROMPTS.goodbye]);
+  }
+
+  // ---- engine events ----
+  private onOffer(ev: EngineEvents['offer']): void {
+    if (this.sessions.has(ev.call)) return;
+    const s = new CallSession(ev.call, ev.from, ev.to, ev.at, this.engine, this.clock);
+    this.sessions.set(ev.call, s);
+    this.replaySeen?.add(ev.call);
+    log('CALL_OFFER', { call: ev.call, from: ev.from, to: ev.to });
+    this.touch();
+    if (this.stopping) {
+      s.outcome = 'SHUTDOWN';
+      this.release(s, say(this.ctx, PROMPTS.unavailable));
+      return;
+    }
+    this.run(s, () => {
+      const cfg = this.ctx.config();
+      const did = this.ctx.directory.didRoute(ev.to);
+      if (did) return runDid(s, this.ctx, did);
+      if (ev.to === cfg.ivrDid) return runIvr(s, this.ctx);
+      return runOneStep(s, this.ctx);
+    });
+  }
+
+  private onConnected(callId: string, at: number): void {
+    const s = this.sessions.get(callId);
+    // Metering starts synchronously: an ENDED in the same read must find the call connected.
+    if (this.meter.journalEntry(callId)) {
+      try {
+        this.meter.start(callId, at);
+      } catch (e) {
+        log('METER_START_FAILED', { call: callId, error: (e as Error).message });
+      }
+    }
+    if (s) {
+      s.onConnected(at);
+      log('CALL_CONNECTED', { call: callId, user: s.userId, dialed: s.dialed });
+    }
+    this.touch();
+  }
+
+  private onEnded(ev: EngineEvents['ended']): void {
+    this.replaySeen?.add(ev.call);
+    const s = this.sessions.get(ev.call);
+    const endAt = Math.min(ev.at, s?.hangupSentAt ?? Infinity);
+    if (s) s.onEnded({ at: ev.at, by: ev.by, cause: ev.cause });
+    this.finish(ev.call, endAt, s?.outcome ?? (ev.by === 'app' ? 'NORMAL' : 'NORMAL'), false);
+    log('CALL_ENDED', { call: ev.call, by: ev.by, cause: ev.cause, replayed: ev.replayed || undefined });
+  }
+
+  private onActive(ev: EngineEvents['active']): void {
+    this.replaySeen?.add(ev.call);
+    const s = this.sessions.get(ev.call);
+    const entry = this.meter.journalEntry(ev.call);
+    if (ev.state === 'connected') {
+      const connectedAt = ev.connectedAt ?? entry?.connectedAt ?? null;
+      if (!entry || connectedAt === null) {
+        log('REPLAY_UNKNOWN_CALL', { call: ev.call, state: ev.state });
+        this.engine.hangup(ev.call, { cause: NORMAL_CLEARING }).catch(() => {});
+        return;
+      }
+      if (!this.meter.isLive(ev.call)) this.meter.start(ev.call, connectedAt);
+      if (s) {
+        if (s.status !== 'connected') s.onConnected(connectedAt);
+      } else {
+        this.adopt(ev.call, ev.from, ev.to, entry.offerAt, entry.userId, entry.dialed, connectedAt);
+      }
+      this.touch();
+      return;
+    }
+    if (ev.state === 'dialing' && entry) {
+      if (!s) this.adopt(ev.call, ev.from, ev.to, entry.offerAt, entry.userId, entry.dialed, null);
+      return;
+    }
+    if (s && !s.ended && (ev.state === 'ivr' || ev.state === 'offered')) return; // ours, still running
+    // offered/ivr calls replayed after a restart are released and cost nothing
+    log('REPLAY_RELEASE', { call: ev.call, state: ev.state });
+    this.engine.hangup(ev.call, { cause: NORMAL_CLEARING }).catch(() => {});
+  }
+
+  /** A call the engine still holds but no session runs (after a restart): it waits for its end. */
+  private adopt(callId: string, from: string, to: string, offerAt: number, userId: string, dialed: string, connectedAt: number | null): void {
+    const s = new CallSession(callId, from, to, offerAt, this.engine, this.clock);
+    s.userId = userId;
+    s.dialed = dialed;
+    s.status = connectedAt === null ? 'dialing' : 'connected';
+    s.connectedAt = connectedAt;
+    this.sessions.set(callId, s);
+    log('CALL_ADOPTED', { call: callId, user: userId, state: s.status });
+    this.run(s, async () => {
+      if (connectedAt === null) {
+        const v = await s.wait((e) => (e.kind === 'connected' ? 'c' : e.kind === 'failed' ? 'f' : undefined), null);
+        if (v === 'f') {
+          s.outcome = 'DIAL_FAILED';
+          return new Hangup(say(this.ctx, PROMPTS.goodbye)).run(s);
+        }
+      }
+      await s.gone;
+    });
+  }
+
+  private onSynced(): void {
+    const seen = this.replaySeen;
+    this.replaySeen = null;
+    if (!seen) return;
+    // Calls we had that the engine no longer knows: settled at their last checkpoint.
+    for (const entry of this.meter.openCalls()) {
+      if (seen.has(entry.callId)) continue;
+      const s = this.sessions.get(entry.callId);
+      const at = entry.connectedAt === null ? entry.dialAt : (entry.checkpointAt ?? entry.connectedAt);
+      if (s) s.onEnded({ at, by: 'engine', cause: 'recovered' });
+      this.finish(entry.callId, at, 'RECOVERED', true);
+    }
+    for (const s of [...this.sessions.values()]) {
+      if (!seen.has(s.callId) && !s.ended) {
+        s.onEnded({ at: this.clock.now(), by: 'engine', cause: 'lost' });
+        this.finish(s.callId, this.clock.now(), 'LINK_DOWN', true);
+      }
+    }
+    this.touch();
+  }
+
+  // ---- running and ending calls ----
+  private run(s: CallSession, flow: () => Promise<void>): void {
+    flow()
+      .catch((e) => {
+        if (e instanceof CallGone) return;
+        s.outcome = codeOf(e);
+        log('CALL_FLOW_ERROR', { call: s.callId, code: s.outcome, error: (e as Error).message });
+        if (!s.ended) this.release(s, []);
+      })
+      .finally(() => this.afterFlow(s));
+  }
+
+  /** Once a flow is done the call must end; if the engine never says so, settle anyway. */
+  private afterFlow(s: CallSession): void {
+    if (s.ended) return;
+    const t = this.clock.at(this.clock.now() + ENDED_GRACE_MS, () => {
+      if (s.ended || this.sessions.get(s.callId) !== s) return;
+      const at = s.hangupSentAt ?? this.clock.now();
+      s.onEnded({ at, by: 'app', cause: 'timeout' });
+      this.finish(s.callId, at, s.outcome, false);
+    });
+    s.gone.then(() => t.cancel());
+  }
+
+  private release(s: CallSession, prompts: string[]): void {
+    new Hangup(prompts).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
+  }
+
+  /** Bills (or records) the call and forgets it. */
+  private finish(callId: string, endAt: number, cause: string, recovered: boolean): void {
+    const s = this.sessions.get(callId);
+    this.sessions.delete(callId);
+    try {
+      if (this.meter.journalEntry(callId)) {
+        this.meter.settle({ callId, endAt, cause, recovered });
+      } else if (s) {
+        this.meter.record({
+          callId,
+          userId: s.userId ?? '',
+          from: s.from,
+          dialed: s.dialed,
+          offerAt: s.offerAt,
+          endAt,
+          cause,
+        });
+      }
+    } catch (e) {
+      log('SETTLE_FAILED', { call: callId, error: (e as Error).message });
+    }
+    this.touch();
+  }
+
+  /** SIGTERM: take no more calls, release every open one and settle it. */
+  async shutdown(graceMs = 3000): Promise<void> {
+    this.stopping = true;
+    const open = [...this.sessions.values()].filter((s) => !s.ended);
+    for (const s of open) {
+      s.outcome = s.outcome === 'NORMAL' ? 'SHUTDOWN' : s.outcome;
+      this.release(s, []);
+    }
+    const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
+    await Promise.race([Promise.all(open.map((s) => s.gone)), deadline]);
+    for (const s of open) {
+      if (s.ended) continue;
+      const at = s.hangupSentAt ?? this.clock.now();
+      s.onEnded({ at, by: 'app', cause: 'shutdown' });
+      this.finish(s.callId, at, 'SHUTDOWN', false);
+    }
+  }
+}
