@@ -19,7 +19,13 @@ export class Play implements Step<{ interrupted: boolean }> {
     if (this.prompts.length === 0) return { interrupted: false };
     if (this.bargein && s.peekDigits() !== '') return { interrupted: true };
     const { ref, ack } = s.engine.play(s.callId, this.prompts, this.bargein);
-    const played = s.wait((e) => (e.kind === 'played' && e.ref === ref ? { interrupted: e.interrupted } : undefined), PLAYED_TIMEOUT_MS);
+    // With barge-in a digit ends the wait at once: an engine that is slow to report the
+    // interrupted PLAYED (or never does) must not hold the caller back.
+    const played = s.wait<{ interrupted: boolean }>((e) => {
+      if (e.kind === 'played' && e.ref === ref) return { interrupted: e.interrupted };
+      if (this.bargein && e.kind === 'digits' && s.peekDigits() !== '') return { interrupted: true };
+      return undefined;
+    }, PLAYED_TIMEOUT_MS);
     played.catch(() => {}); // observed below; an early ack failure must not leave it unhandled
     await ack;
     return played;
