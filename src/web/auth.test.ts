@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FakeClock } from '../clock.ts';
+import { Auth, basicCredentials, cookieValue, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
+
+test('hashPassword: scrypt$N$r$p$salt$hash, salted, verifies only the right password', async () => {
+  const a = await hashPassword('s3cret é');
+  const b = await hashPassword('s3cret é');
+  assert.match(a, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  assert.notEqual(a, b, 'random salt');
+  assert.equal(await verifyPassword('s3cret é', a), true);
+  assert.equal(await verifyPassword('s3cret e', a), false);
+  assert.equal(await verifyPassword('', a), false);
+});
+
+test('verifyPassword refuses malformed and abusive hashes without throwing', async () => {
+  const good = await hashPassword('pw');
+  const parts = good.split('$');
+  for (const bad of [
+    '', 'plain', 'scrypt$1$2$3', `bcrypt$${parts.slice(1).join('$')}`,
+    `scrypt$1073741824$8$1$${parts[4]}$${parts[5]}`, // N too large: would allocate gigabytes
+    `scrypt$1000$8$1$${parts[4]}$${parts[5]}`, // N not a power of two
+    `scrypt$16384$8$1$$${parts[5]}`,
+  ]) {
+    assert.equal(await verifyPassword('pw', bad), false, bad);
+  }
+});
+
+test('Auth: 5 wrong passwords in a minute → 429 until the window passes; success resets', async () => {
+  const clock = new FakeClock(1_000_000);
+  let hash: string | null = await hashPassword('right');
+  const auth = new Auth(() => hash, clock);
+  for (let i = 0; i < 5; i++) assert.deepEqual((await auth.checkPassword('wrong', '10.0.0.1')).ok, false);
+  const blocked = await auth.checkPassword('right', '10.0.0.1');
+  assert.equal(blocked.ok === false && blocked.status, 429, 'even the right password is refused while blocked');
+  assert.equal((await auth.checkPassword('right', '10.0.0.2')).ok, true, 'other clients are not affected');
+  clock.advance(60_000);
+  assert.equal((await auth.checkPassword('right', '10.0.0.1')).ok, true);
+  // success reset the count: 4 more failures do not block
+  for (let i = 0; i < 4; i++) await auth.checkPassword('wrong', '10.0.0.1');
+  assert.equal((await auth.checkPassword('right', '10.0.0.1')).ok, true);
+  hash = null;
+  const none = await auth.checkPassword('right', '10.0.0.3');
+  assert.equal(none.ok === false && none.status, 401, 'no password set: nothing authenticates');
+});
+
+test('Auth: sessions expire after 12 h idle, are touched by use, and end on logout', async () => {
+  const clock = new FakeClock(0);
+  const auth = new Auth(() => 'scrypt$x', clock);
+  const id = auth.newSession();
+  assert.equal(id.length, 43, '32 random bytes, base64url');
+  const cookie = `other=1; ${SESSION_COOKIE}=${id}`;
+  clock.advance(11 * 3600_000);
+  assert.equal(auth.session(cookie), id);
+  clock.advance(11 * 3600_000);
+  assert.equal(auth.session(cookie), id, 'idle timer restarted by the previous use');
+  clock.advance(12 * 3600_000);
+  assert.equal(auth.session(cookie), undefined);
+  const id2 = auth.newSession();
+  auth.endSession(id2);
+  assert.equal(auth.session(`${SESSION_COOKIE}=${id2}`), undefined);
+  assert.match(auth.cookieHeader(id2), /HttpOnly; SameSite=Strict; Path=\//);
+});
+
+test('cookie and Basic header parsing', () => {
+  assert.equal(cookieValue('a=1; b = 2 ;c=3', 'b'), '2');
+  assert.equal(cookieValue('a=1', 'b'), undefined);
+  assert.deepEqual(basicCredentials('Basic ' + Buffer.from('admin:p:w').toString('base64')), { user: 'admin', password: 'p:w' });
+  assert.equal(basicCredentials('Bearer x'), null);
+  assert.equal(basicCredentials('Basic ' + Buffer.from('nocolon').toString('base64')), null);
+});

@@ -1,0 +1,184 @@
+// Admin authentication: scrypt password hashes, in-memory sessions, Basic auth for
+// scripts, and a per-IP limit on wrong passwords.
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.ts';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keyLen: 32, saltLen: 16 };
+
+function scryptAsync(pw: string, salt: Buffer, keyLen: number, o: { N: number; r: number; p: number }): Promise<Buffer> {
+  // maxmem must cover 128·N·r (plus slack), or node refuses the parameters
+  const maxmem = 128 * o.N * o.r * 2 + 1024 * 1024;
+  return new Promise((resolve, reject) =>
+    scrypt(pw, salt, keyLen, { ...o, maxmem }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** `scrypt$N$r$p$salt$hash` (salt and hash base64), random salt. */
+export async function hashPassword(pw: string): Promise<string> {
+  const salt = randomBytes(SCRYPT.saltLen);
+  const key = await scryptAsync(pw, salt, SCRYPT.keyLen, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** False for a wrong password and for any malformed or out-of-bounds hash string. */
+export async function verifyPassword(pw: string, hash: string): Promise<boolean> {
+  const parts = hash.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map((s) => (/^\d{1,8}$/.test(s) ? Number(s) : NaN)) as [number, number, number];
+  // bounds keep a tampered store from making us allocate gigabytes
+  if (!(N >= 2 && N <= 1 << 20 && (N & (N - 1)) === 0 && r >= 1 && r <= 32 && p >= 1 && p <= 16)) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (salt.length === 0 || expected.length < 16 || expected.length > 128) return false;
+  try {
+    const key = await scryptAsync(pw, salt, expected.length, { N, r, p });
+    return timingSafeEqual(key, expected);
+  } catch {
+    return false;
+  }
+}
+
+export const SESSION_COOKIE = 'prepaid_session';
+const SESSION_IDLE_MS = 12 * 3600_000;
+const FAIL_WINDOW_MS = 60_000;
+const MAX_FAILS = 5;
+
+export type AuthResult =
+  | { ok: true; via: 'cookie' | 'basic'; session?: string }
+  | { ok: false; status: 401 | 429; message: string };
+
+interface Session {
+  lastSeen: number;
+}
+
+/**
+ * Sessions and the wrong-password limiter. `passwordHash` is read from the store at each
+ * check, so a password set by `prepaid passwd` or the API takes effect at once.
+ */
+export class Auth {
+  private readonly sessions = new Map<string, Session>();
+  private readonly fails = new Map<string, { first: number; count: number }>();
+  /** The last password that verified, as a digest, so Basic-auth scripts skip scrypt each time. */
+  private verified: { hash: string; digest: Buffer } | null = null;
+
+  constructor(
+    private readonly passwordHash: () => string | null,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  passwordSet(): boolean {
+    return this.passwordHash() !== null;
+  }
+
+  /** 429 while this IP is over the limit, else null. */
+  blocked(ip: string): AuthResult | null {
+    const f = this.fails.get(ip);
+    if (!f) return null;
+    if (this.clock.now() - f.first >= FAIL_WINDOW_MS) {
+      this.fails.delete(ip);
+      return null;
+    }
+    return f.count >= MAX_FAILS ? { ok: false, status: 429, message: 'too many wrong passwords, try again later' } : null;
+  }
+
+  private fail(ip: string): AuthResult {
+    const now = this.clock.now();
+    const f = this.fails.get(ip);
+    if (!f || now - f.first >= FAIL_WINDOW_MS) this.fails.set(ip, { first: now, count: 1 });
+    else f.count++;
+    if (this.fails.size > 10_000) this.pruneFails(now);
+    return { ok: false, status: 401, message: 'wrong password' };
+  }
+
+  private pruneFails(now: number): void {
+    for (const [ip, f] of this.fails) if (now - f.first >= FAIL_WINDOW_MS) this.fails.delete(ip);
+  }
+
+  /** Checks a password for a login or Basic auth, counting failures per IP. */
+  async checkPassword(pw: string, ip: string): Promise<AuthResult> {
+    const blocked = this.blocked(ip);
+    if (blocked) return blocked;
+    const hash = this.passwordHash();
+    if (hash === null) return { ok: false, status: 401, message: 'no admin password is set' };
+    const digest = createHash('sha256').update(pw).digest();
+    const cached = this.verified && this.verified.hash === hash && timingSafeEqual(this.verified.digest, digest);
+    if (cached || (await verifyPassword(pw, hash))) {
+      this.fails.delete(ip);
+      this.verified = { hash, digest };
+      return { ok: true, via: 'basic' };
+    }
+    return this.fail(ip);
+  }
+
+  newSession(): string {
+    const id = randomBytes(32).toString('base64url');
+    this.sessions.set(id, { lastSeen: this.clock.now() });
+    return id;
+  }
+
+  endSession(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  /** Drops every session but `keep` (after a password change). */
+  endOtherSessions(keep: string | undefined): void {
+    for (const id of [...this.sessions.keys()]) if (id !== keep) this.sessions.delete(id);
+  }
+
+  /** A live session id from the Cookie header, touching its idle timer; else undefined. */
+  session(cookieHeader: string): string | undefined {
+    const id = cookieValue(cookieHeader, SESSION_COOKIE);
+    if (!id) return undefined;
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    const now = this.clock.now();
+    if (now - s.lastSeen >= SESSION_IDLE_MS || !this.passwordSet()) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    s.lastSeen = now;
+    return id;
+  }
+
+  /** Cookie session or Basic auth (user `admin`). */
+  async authenticate(h: { cookie: string; authorization: string }, ip: string): Promise<AuthResult> {
+    if (!this.passwordSet()) return { ok: false, status: 401, message: 'no admin password is set' };
+    const session = this.session(h.cookie);
+    if (session) return { ok: true, via: 'cookie', session };
+    const basic = basicCredentials(h.authorization);
+    if (basic) {
+      if (basic.user !== 'admin') {
+        const blocked = this.blocked(ip);
+        return blocked ?? this.fail(ip);
+      }
+      return this.checkPassword(basic.password, ip);
+    }
+    return { ok: false, status: 401, message: 'authentication required' };
+  }
+
+  cookieHeader(id: string): string {
+    return `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_IDLE_MS / 1000}`;
+  }
+
+  static clearCookieHeader(): string {
+    return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+  }
+}
+
+export function cookieValue(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function basicCredentials(header: string): { user: string; password: string } | null {
+  const m = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m) return null;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}

@@ -1,0 +1,70 @@
+// The seam between a server library (uWS today, node:http + ws possibly later) and the
+// request pipeline. An adapter turns its native requests into these and nothing else.
+import { AppError } from '../errors.ts';
+import { HttpError, type Req, type Res } from './http.ts';
+
+export const MAX_BODY = 64 * 1024;
+
+export interface IncomingReq extends Req {
+  /** Client IP as text (rate limiting, logs). */
+  ip: string;
+}
+
+export interface WsPeer {
+  send(msg: string): void;
+  /** Bytes queued and not yet taken by the client. */
+  bufferedAmount(): number;
+}
+
+export interface OutgoingRes extends Res {
+  /** The status line went out: no error answer is possible any more. */
+  readonly started: boolean;
+  /** Cuts the connection (an error in the middle of a stream). */
+  abort(): void;
+}
+
+/** What an adapter drives. `handle` never throws: it answers every request itself. */
+export interface WebCore {
+  handle(req: IncomingReq, res: OutgoingRes): Promise<void>;
+  /** Decides a WebSocket upgrade on `path` from its headers; null = accept, else the refusal. */
+  wsRefusal(path: string, header: (name: string) => string, ip: string): Promise<{ status: number; body: string } | null>;
+  wsOpen(peer: WsPeer): void;
+  wsClose(peer: WsPeer): void;
+}
+
+export interface Listening {
+  port: number;
+  /** Broadcasts to the open WebSockets subscribed to `topic`, skipping slow ones. */
+  publish(topic: string, msg: string): void;
+  close(): Promise<void>;
+}
+
+export type Adapter = (core: WebCore, port: number) => Promise<Listening>;
+
+/** Shared by adapters: Req.json() semantics. */
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) throw new HttpError(400, 'a JSON body is required', 'BAD_REQUEST');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new HttpError(400, 'body is not valid UTF-8', 'BAD_REQUEST');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not valid JSON', 'BAD_REQUEST');
+  }
+}
+
+export const payloadTooLarge = (): AppError => new AppError('PAYLOAD_TOO_LARGE', `body larger than ${MAX_BODY} bytes`);
+
+export const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export function statusLine(code: number): string {
+  return `${code} ${STATUS_TEXT[code] ?? 'Status'}`;
+}
