@@ -4,7 +4,7 @@
 import type { Clock, Timer } from '../clock.ts';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { CostRow, RateTable } from '../rating/index.ts';
+import { MAX_SECONDS, type CostRow, type RateTable } from '../rating/index.ts';
 import type { Cdr, OpenCall, Store, User } from '../store/index.ts';
 import { committed, planCuts, type MeteredCall } from './plan.ts';
 
@@ -176,7 +176,8 @@ export class Meter {
     const connectedAt = entry.connectedAt;
     if (connectedAt !== null) {
       const stop = Math.min(end.endAt, l?.cutFiredAt ?? Infinity, l?.cutAt ?? Infinity);
-      const elapsed = Math.max(0, stop - connectedAt) / 1000;
+      // An absurd engine stamp must not make settling throw: the rating prices 10 years at most.
+      const elapsed = Math.min(MAX_SECONDS, Math.max(0, stop - connectedAt) / 1000);
       seconds = Math.ceil(elapsed);
       units = rates.cost(entry.row, connectedAt, elapsed);
     }
