@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { FakeClock } from '../clock.ts';
 import { RateTable, type CostRow } from '../rating/index.ts';
 import type { Cdr, OpenCall, User } from '../store/index.ts';
-import { Meter, type MeterStore } from './meter.ts';
+import { CUT_LEAD_MS, Meter, type MeterStore } from './meter.ts';
 import { planCuts } from './plan.ts';
 
 const row = (prefix: string, h1: number, extra: Partial<CostRow> = {}): CostRow => ({
@@ -92,9 +92,9 @@ describe('Meter', () => {
     t.clock.advanceTo(c);
     t.meter.start('A1', c);
     assert.equal(t.limits.get('A1'), 5);
-    t.clock.advanceTo(c + 4999);
+    t.clock.advanceTo(c + 5000 - CUT_LEAD_MS - 1);
     assert.equal(t.cuts.has('A1'), false);
-    t.clock.advanceTo(c + 5000);
+    t.clock.advanceTo(c + 5000 - CUT_LEAD_MS);
     assert.equal(t.cuts.get('A1'), c + 5000);
     // the engine reports the end a little later; billing stops at the cut
     const s = t.meter.settle({ callId: 'A1', endAt: c + 5040, cause: 'INSUFFICIENT_CREDIT' })!;

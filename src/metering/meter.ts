@@ -8,6 +8,13 @@ import { MAX_SECONDS, type CostRow, type RateTable } from '../rating/index.ts';
 import type { Cdr, OpenCall, Store, User } from '../store/index.ts';
 import { committed, planCuts, type MeteredCall } from './plan.ts';
 
+/**
+ * The cut is issued this much before the exact instant: the engine's own backstop (`limit`)
+ * fires at that instant, and our HANGUP must reach it first so the caller hears why.
+ * Billing is unaffected: it stops at the exact instant, never later.
+ */
+export const CUT_LEAD_MS = 20;
+
 export interface MeterListener {
   /** The warning prompt is due (credit runs out in warningSeconds). */
   warn(callId: string): void;
@@ -311,7 +318,7 @@ export class Meter {
       this.clearTimers(l);
       if (p.cutAt === null) continue;
       const cutAt = p.cutAt;
-      l.cutTimer = clock.at(cutAt, () => {
+      l.cutTimer = clock.at(cutAt - CUT_LEAD_MS, () => {
         l.cutTimer = null;
         l.cutFiredAt = cutAt;
         l.warnTimer?.cancel();

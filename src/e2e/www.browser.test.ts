@@ -1,0 +1,314 @@
+// The admin page in a real browser (Debian's Chromium driven by playwright-core) against a
+// real appliance in demo mode: the built www, the JSON API, /ws and demo calls. It also
+// refreshes docs/screenshots/<page>.png.
+//
+// PREPAID_WWW_BASE + PREPAID_WWW_PASSWORD point the same scenario at an appliance that is
+// already running (the page's own development server); by default one is started here.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { BUDGET_BYTES, buildWww } from '../../scripts/build-www.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+interface Target {
+  base: string;
+  password: string;
+  restart?(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startTarget(tmp: string): Promise<Target> {
+  if (process.env.PREPAID_WWW_BASE) {
+    return { base: process.env.PREPAID_WWW_BASE, password: process.env.PREPAID_WWW_PASSWORD ?? '', stop: async () => {} };
+  }
+  const wwwDir = join(tmp, 'www');
+  const built = await buildWww(wwwDir, { quiet: true });
+  assert.ok(built.gzipBytes <= BUDGET_BYTES, `first load ${built.gzipBytes} B gzip`);
+  const { startAppliance } = await import('../app.ts');
+  const dataDir = join(tmp, 'data');
+  mkdirSync(dataDir);
+  let app = await startAppliance({ dataDir, httpPort: 0, engine: 'demo', wwwDir });
+  assert.ok(app.demoPassword, 'a demo appliance on an empty store makes a password');
+  const password = app.demoPassword;
+  const port = app.httpPort;
+  return {
+    base: `http://127.0.0.1:${port}/`,
+    password,
+    // same port and data: the page must find its way back by itself
+    restart: async () => {
+      await app.stop();
+      app = await startAppliance({ dataDir, httpPort: port, engine: 'demo', wwwDir });
+    },
+    stop: () => app.stop(),
+  };
+}
+
+describe('admin page in Chromium', { timeout: 300_000 }, () => {
+  let tmp: string;
+  let target: Target;
+  let ctx: BrowserContext;
+  let page: Page;
+  const foreign: string[] = [];
+  const pageErrors: string[] = [];
+
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+  };
+  const go = async (hash: string, heading: string | RegExp) => {
+    await page.goto(`${target.base}#${hash}`);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  };
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    tmp = mkdtempSync(join(tmpdir(), 'prepaid-www-'));
+    mkdirSync(SHOTS, { recursive: true });
+    target = await startTarget(tmp);
+    ctx = await chromium.launchPersistentContext(join(tmp, 'profile'), {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      acceptDownloads: true,
+      viewport: { width: 1280, height: 800 },
+      locale: 'en-GB',
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(15_000);
+    // no CDN, no external fonts: every request stays on the appliance
+    page.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(target.base) && !u.startsWith(target.base.replace(/^http/, 'ws')) && !u.startsWith('data:')) foreign.push(u);
+    });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  });
+
+  after(async () => {
+    await ctx?.close();
+    await target?.stop();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('starts in French, refuses a wrong password, switches to English and logs in', async () => {
+    await page.goto(target.base);
+    await page.getByRole('heading', { name: "Connexion à l'administration" }).waitFor();
+    await page.getByLabel('Mot de passe').fill('not-the-password');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByText('Mot de passe incorrect.').waitFor();
+
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await page.getByRole('heading', { name: 'Administration login' }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem('prepaid.lang')), 'en');
+    await shot('login');
+
+    await page.getByLabel('Password').fill(target.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Main menu' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await shot('home');
+  });
+
+  it('shows every general parameter of the seed, with the unit price as 0,000100', async () => {
+    await go('/config', /^General parameters \(Prepaid v/);
+    for (const label of [
+      'Web port', 'Admin password', 'Default media language', 'SVI DID', 'A6000 address', 'A6000 port',
+      'A6000 connection timeout (sec)', 'Timezone', 'Default calling address', 'Default calling forced',
+      'Service log', 'Columns separator', 'Currency', 'Unit price', 'Warning before cut (sec)', 'Billing schedule (cron)',
+    ]) {
+      assert.equal(await page.getByLabel(label, { exact: true }).count(), 1, label);
+    }
+    assert.equal(await page.getByLabel('Unit price').inputValue(), '0,000100');
+    assert.equal(await page.getByLabel('Currency').inputValue(), 'Euros');
+    // a bad value is stopped before the API, next to its field
+    await page.getByLabel('A6000 connection timeout (sec)').fill('0');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByText('A whole number from 1 to 60.').waitFor();
+    assert.equal(await page.getByLabel('A6000 connection timeout (sec)').getAttribute('aria-invalid'), 'true');
+    await page.getByLabel('A6000 connection timeout (sec)').fill('2');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByText('Saved.').waitFor();
+    await shot('config');
+  });
+
+  it('creates a user, shows the API error next to its field, credits 25 euros = 250000 units', async () => {
+    await go('/users', 'Users');
+    const create = page.getByRole('form', { name: 'New user' });
+    await create.getByLabel('User ID').fill('4242');
+    await create.getByLabel('Name').fill('Browser test');
+    await create.getByLabel('Password (PIN)').fill('12');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await create.getByText('4 to 12 digits.').waitFor();
+    await create.getByLabel('Password (PIN)').fill('73519046');
+    await create.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('link', { name: '4242', exact: true }).waitFor();
+
+    // the same PIN again: the API refuses it (409) and the page says so beside the PIN
+    await create.getByLabel('User ID').fill('4243');
+    await create.getByLabel('Name').fill('Same PIN');
+    await create.getByLabel('Password (PIN)').fill('73519046');
+    await create.getByRole('button', { name: 'Create' }).click();
+    const pin = create.getByLabel('Password (PIN)');
+    await page.waitForFunction(() => document.querySelector('form[aria-label="New user"] input[name="pin"]')?.getAttribute('aria-invalid') === 'true');
+    const described = await pin.getAttribute('aria-describedby');
+    assert.ok(described, 'the PIN field points at its error');
+    assert.match((await page.locator(`[id="${described!.split(' ').pop()}"]`).innerText()).toLowerCase(), /pin/);
+    assert.equal(await page.getByRole('link', { name: '4243', exact: true }).count(), 0);
+    await shot('users');
+
+    await page.getByRole('link', { name: '4242', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'UserID 4242' }).waitFor();
+    await page.getByText('Available units : 0 (0,00 Euros)').waitFor();
+    await page.getByLabel('Add Euros').fill('25');
+    await page.getByText('= 250000 units').waitFor();
+    await page.getByLabel('Add Euros').press('Enter');
+    await page.getByText('Available units : 250000 (25,00 Euros)').waitFor();
+    const credit = page.getByRole('row').filter({ hasText: 'CREDIT' });
+    await credit.filter({ hasText: '+250000' }).filter({ hasText: '25,000000' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'Total' }).filter({ hasText: '25,00' }).waitFor();
+    await shot('user');
+
+    await page.getByRole('link', { name: 'DIDmap' }).click();
+    await page.getByRole('heading', { level: 1, name: 'DID mapping for user 4242' }).waitFor();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('DID 1', { exact: true }).fill('0561599999');
+    await page.getByLabel('Forwarded number 1', { exact: true }).fill('0141587070');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await page.getByText('Saved.').waitFor();
+    await shot('dids');
+  });
+
+  it('adds a cost row shown as units/s and currency per minute', async () => {
+    await go('/costs', 'Costs');
+    await page.getByRole('row').filter({ hasText: 'DEFAULT' }).filter({ hasText: '200 (1,2000 Euros/min)' }).waitFor();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const editor = page.getByRole('form', { name: 'New cost row' });
+    await editor.getByLabel('Destination prefix').fill('38');
+    await editor.getByLabel('H1: Units/sec').fill('180');
+    await editor.getByRole('button', { name: 'Submit' }).click();
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: '38', exact: true }) });
+    await row.filter({ hasText: '180 (1,0800 Euros/min)' }).waitFor();
+    assert.match(await row.innerText(), /0 \(0,0000 Euros\/min\)/);
+    await shot('costs');
+  });
+
+  it('shows a demo call live in Supervision, its duration ticking', async () => {
+    await go('/supervision', 'Supervision');
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    // a connected call whose Duration grows while watched (a call may end meanwhile: try another)
+    let ticked = false;
+    for (let attempt = 0; attempt < 5 && !ticked; attempt++) {
+      const connected = page.locator('table.calls tbody tr').filter({ hasText: 'Connected' }).first();
+      await connected.waitFor({ timeout: 120_000 });
+      const callId = await connected.getAttribute('data-call');
+      const row = page.locator(`table.calls tbody tr[data-call="${callId}"]`);
+      const first = Number(await row.locator('td.duration').innerText());
+      await page.waitForTimeout(2500);
+      if ((await row.count()) === 0 || !(await row.innerText()).includes('Connected')) continue;
+      const later = Number(await row.locator('td.duration').innerText());
+      assert.ok(later >= first + 1, `duration went from ${first} to ${later}`);
+      ticked = true;
+    }
+    assert.ok(ticked, 'no connected call stayed up for 2.5 s');
+    for (const h of ['Caller', 'Status', 'UserID', 'Credit (units)', 'Credit (Euros)', 'Dialed', 'Cost (ups)', 'Duration', 'Consumption (units)', 'Consumption (Euros)']) {
+      await page.getByRole('columnheader', { name: h, exact: true }).waitFor();
+    }
+    await shot('supervision');
+  });
+
+  it('lists CDRs with the seed columns and a CSV export link', async () => {
+    await go('/cdrs', 'CDRs');
+    for (const h of ['Date', 'TimeStamp', 'ConnectDelay', 'Durat.', 'Cost', 'User', 'Dialed num', 'CallId']) {
+      await page.getByRole('columnheader', { name: h, exact: true }).waitFor();
+    }
+    assert.equal(await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href'), 'api/cdrs.csv');
+    await shot('cdrs');
+  });
+
+  it('Start billing asks first, writes the archive, and the archive downloads', async () => {
+    await go('/users', 'Users');
+    await page.getByRole('button', { name: 'Start billing' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.getByRole('link', { name: /^BILLING_\d{8}_\d{6}\.csv$/ }).count(), 0);
+
+    await page.getByRole('button', { name: 'Start billing' }).click();
+    await dialog.getByRole('button', { name: 'Start billing' }).click();
+    const link = page.getByRole('link', { name: /^BILLING_\d{8}_\d{6}\.csv$/ });
+    await link.waitFor();
+    const name = await link.innerText();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), name);
+    const csv = readFileSync(await download.path(), 'utf8');
+    assert.match(csv, /User number : 4242/);
+    assert.match(csv, /250000/);
+
+    await go('/archives', 'Archived billing');
+    await page.getByRole('link', { name: `Download ${name}` }).waitFor();
+    await shot('archives');
+  });
+
+  it('fits a 360 px wide screen with labelled controls on every page', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    const pages: [string, string | RegExp][] = [
+      ['/', 'Home'], ['/config', /^General parameters/], ['/users', 'Users'], ['/users/4242', 'UserID 4242'],
+      ['/users/4242/dids', 'DID mapping for user 4242'], ['/costs', 'Costs'], ['/supervision', 'Supervision'],
+      ['/cdrs', 'CDRs'], ['/archives', 'Archived billing'],
+    ];
+    for (const [hash, heading] of pages) {
+      await go(hash, heading);
+      await page.waitForTimeout(200);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 360, `${hash} is ${width} px wide at 360`);
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('input, select, textarea'))
+          .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label'))
+          .map((el) => el.outerHTML),
+      );
+      assert.deepEqual(unlabelled, [], `${hash} has controls without a label`);
+    }
+    await go('/users/4242', 'UserID 4242');
+    await shot('user-360');
+    await go('/supervision', 'Supervision');
+    await shot('supervision-360');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('comes back by itself after the appliance restarts', { skip: process.env.PREPAID_WWW_BASE ? 'external appliance' : false }, async () => {
+    let sockets = 0;
+    page.on('websocket', () => sockets++);
+    await go('/supervision', 'Supervision');
+    const live = page.getByRole('status').filter({ hasText: 'Live' });
+    await live.waitFor();
+    const before = sockets;
+    await target.restart!();
+    // a new socket goes live by itself; or, when the session did not survive the restart,
+    // the page asks for the password again (and is live once logged in)
+    const login = page.getByRole('heading', { name: 'Administration login' });
+    const deadline = Date.now() + 30_000;
+    while (!(await login.isVisible()) && !(sockets > before && (await live.isVisible()))) {
+      assert.ok(Date.now() < deadline, 'the page neither reconnected nor asked for the password');
+      await page.waitForTimeout(200);
+    }
+    if (await login.isVisible()) {
+      await page.getByLabel('Password').fill(target.password);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: 'Supervision' }).waitFor();
+      await live.waitFor({ timeout: 30_000 });
+    }
+  });
+
+  it('loaded nothing from outside the appliance and threw no error', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
