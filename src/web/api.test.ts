@@ -334,3 +334,11 @@ test('bodies over 64 KB are refused with 413, declared or chunked, and change no
   // the server still answers afterwards
   await ok(bed.api('/api/users'));
 });
+
+test('a rate deck upload may exceed 64 KB (up to 16 MB); other routes may not', async () => {
+  const body = 'x'.repeat(200 * 1024);
+  const deck = await bed.api('/api/costs.csv', { method: 'PUT', body, headers: { 'content-type': 'text/csv' } });
+  assert.notEqual(deck.status, 413);
+  const other = await bed.api('/api/costs/38', { method: 'PUT', body, headers: { 'content-type': 'application/json' } });
+  assert.equal(other.status, 413);
+});

@@ -4,6 +4,13 @@ import { AppError } from '../errors.ts';
 import { HttpError, type Req, type Res } from './http.ts';
 
 export const MAX_BODY = 64 * 1024;
+/** A whole rate deck (100,000 rows) is imported in one body. */
+export const RATE_DECK_MAX_BODY = 16 * 1024 * 1024;
+
+/** The body size a request may carry: 64 KB, but a rate deck upload may be larger. */
+export function bodyLimit(method: string, path: string): number {
+  return method === 'PUT' && path === '/api/costs.csv' ? RATE_DECK_MAX_BODY : MAX_BODY;
+}
 
 export interface IncomingReq extends Req {
   /** Client IP as text (rate limiting, logs). */
@@ -57,7 +64,7 @@ export function parseJsonBody(body: Buffer): unknown {
   }
 }
 
-export const payloadTooLarge = (): AppError => new AppError('PAYLOAD_TOO_LARGE', `body larger than ${MAX_BODY} bytes`);
+export const payloadTooLarge = (limit = MAX_BODY): AppError => new AppError('PAYLOAD_TOO_LARGE', `body larger than ${limit} bytes`);
 
 export const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized',

@@ -7,7 +7,7 @@ import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
 import { errorReply, type Res, type StreamWriter } from './http.ts';
 import {
-  MAX_BODY,
+  bodyLimit,
   parseJsonBody,
   payloadTooLarge,
   statusLine,
@@ -273,8 +273,9 @@ function onHttp(core: WebCore, res: uWS.HttpResponse, req: uWS.HttpRequest): voi
     return;
   }
   const declared = length === undefined ? 0 : Number(length);
-  if (declared > MAX_BODY) {
-    answerError(out, payloadTooLarge());
+  const limit = bodyLimit(method, path);
+  if (declared > limit) {
+    answerError(out, payloadTooLarge(limit));
     return;
   }
   if (declared === 0 && !chunked) {
@@ -288,9 +289,9 @@ function onHttp(core: WebCore, res: uWS.HttpResponse, req: uWS.HttpRequest): voi
     try {
       if (refused || flight.aborted) return;
       size += chunk.byteLength;
-      if (size > MAX_BODY) {
+      if (size > limit) {
         refused = true;
-        answerError(out, payloadTooLarge());
+        answerError(out, payloadTooLarge(limit));
         return;
       }
       // uWS neuters the ArrayBuffer after this callback: copy it
