@@ -123,7 +123,9 @@ const md = `## (c) Cut-off error with ${CALLS} concurrent calls
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version},
 \`npx tsx scripts/bench/cutoff.bench.ts\`. Each of ${CALLS} users has one call whose credit runs out
 2–6 s after CONNECTED; the error is the time between the exact instant the credit is spent
-and the moment the cut is issued.
+and the moment the cut is issued. The Meter issues it \`CUT_LEAD_MS\` (10 ms) ahead on purpose, so
+that its HANGUP (with the announcement) reaches the engine before the engine's own \`limit\`
+backstop fires at the exact instant; billing still stops at the exact instant.
 
 | meter | p50 (ms) | p99 (ms) | max (ms) |
 | --- | --- | --- | --- |

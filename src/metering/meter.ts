@@ -13,7 +13,7 @@ import { committed, planCuts, type MeteredCall } from './plan.ts';
  * fires at that instant, and our HANGUP must reach it first so the caller hears why.
  * Billing is unaffected: it stops at the exact instant, never later.
  */
-export const CUT_LEAD_MS = 20;
+export const CUT_LEAD_MS = 10;
 
 export interface MeterListener {
   /** The warning prompt is due (credit runs out in warningSeconds). */
