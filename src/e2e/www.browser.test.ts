@@ -6,6 +6,7 @@
 // already running (the page's own development server); by default one is started here.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -28,6 +29,28 @@ interface Target {
   stop(): Promise<void>;
 }
 
+/**
+ * Waits until `port` can be bound again. Known issue (reported): after the uWS server has
+ * closed browser connections, the port stays unbindable while they sit in TIME_WAIT (~60 s).
+ */
+async function portFree(port: number, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  const end = start + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((done) => {
+      const s = createServer();
+      s.once('error', () => done(false));
+      s.listen(port, () => s.close(() => done(true)));
+    });
+    if (ok) {
+      if (Date.now() - start > 2000) console.warn(`# port ${port} could be bound again only after ${Date.now() - start} ms`);
+      return;
+    }
+    if (Date.now() > end) throw new Error(`port ${port} still busy ${timeoutMs} ms after stop()`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function startTarget(tmp: string): Promise<Target> {
   if (process.env.PREPAID_WWW_BASE) {
     return { base: process.env.PREPAID_WWW_BASE, password: process.env.PREPAID_WWW_PASSWORD ?? '', stop: async () => {} };
@@ -48,6 +71,7 @@ async function startTarget(tmp: string): Promise<Target> {
     // same port and data: the page must find its way back by itself
     restart: async () => {
       await app.stop();
+      await portFree(port, 75_000);
       app = await startAppliance({ dataDir, httpPort: port, engine: 'demo', wwwDir });
     },
     stop: () => app.stop(),
