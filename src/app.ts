@@ -109,12 +109,22 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     },
   };
 
-  const web = await startWeb({
-    port: o.httpPort ?? config.webPort,
-    app,
-    wwwDir: o.wwwDir === undefined ? defaultWwwDir() : o.wwwDir,
-    routes: [reportRoutes],
-  });
+  let web: Awaited<ReturnType<typeof startWeb>>;
+  try {
+    web = await startWeb({
+      port: o.httpPort ?? config.webPort,
+      app,
+      wwwDir: o.wwwDir === undefined ? defaultWwwDir() : o.wwwDir,
+      routes: [reportRoutes],
+    });
+  } catch (e) {
+    // nothing may stay open behind a failed start (the process must be able to exit)
+    meter.close();
+    await demoEngine?.stop();
+    await store.flushed().catch(() => {});
+    await store.close();
+    throw e;
+  }
   schedule = startBillingSchedule(app);
   link.start();
   const topUp = demo
