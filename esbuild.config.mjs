@@ -2,7 +2,7 @@
 // (the host's native binaries, found at run time by src/native) and dist/www/ (admin page).
 // Usage: node esbuild.config.mjs            (needs tsx to read src/native; re-runs itself with it)
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -77,14 +77,26 @@ export async function bundle({ entry = join(ROOT, 'src', 'cli', 'main.ts'), outf
       __dirname: '__prepaid_dirname',
       __filename: '__prepaid_filename',
     },
-    nodePaths: [join(ROOT, 'node_modules')],
-    // lmdb's ESM entry, once bundled, reads range keys wrongly (iteration returns garbage
-    // keys or never ends); its own CommonJS build bundles correctly.
-    alias: { lmdb: join(ROOT, 'node_modules', 'lmdb', 'dist', 'index.cjs') },   // entries outside the tree (probes) resolve our deps
+    nodePaths: [join(ROOT, 'node_modules')],   // entries outside the tree (probes) resolve our deps
+    // ordered-binary (lmdb's key codec) builds its string reader with a direct eval that
+    // names its module variable `position`. Bundled as ESM, that variable is hoisted and
+    // renamed, the eval'd reader advances another one, and range scans never end. Their
+    // CommonJS builds keep each module in its own function scope, where the name holds.
+    alias: {
+      lmdb: join(ROOT, 'node_modules', 'lmdb', 'dist', 'index.cjs'),
+      'ordered-binary': join(ROOT, 'node_modules', 'ordered-binary', 'dist', 'index.cjs'),
+    },
     plugins: [nativePlugin],
     logLevel: 'warning',
     metafile: true,
   });
+  // The same trap anywhere else fails the build rather than the box.
+  const evalInEsm = Object.entries(result.metafile.inputs)
+    .filter(([file, input]) => input.format === 'esm' && !file.includes(':') && /(^|[^.\w$])eval\s*\(/m.test(readFileSync(resolve(ROOT, file), 'utf8')))
+    .map(([file]) => file);
+  if (evalInEsm.length > 0) {
+    throw new Error(`eval in ES modules, unsafe once bundled (alias them to their CommonJS build in esbuild.config.mjs): ${evalInEsm.join(', ')}`);
+  }
   chmodSync(outfile, 0o755);   // `bin: prepaid` and the box run it directly (shebang)
   return result;
 }
@@ -120,11 +132,13 @@ export async function buildWwwInto(outDir) {
   return true;
 }
 
-/** The full build: dist/prepaid.mjs + dist/native/<host> + dist/www. */
+/** The full build: dist/prepaid.mjs + dist/native/<host> + dist/www (firmware tarballs in dist/ stay). */
 export async function buildAll(dist = join(ROOT, 'dist')) {
-  rmSync(dist, { recursive: true, force: true });
+  for (const old of ['prepaid.mjs', 'native', 'www']) rmSync(join(dist, old), { recursive: true, force: true });
   await bundle({ outfile: join(dist, 'prepaid.mjs') });
-  const natives = await stageNatives(dist);
+  // a host whose natives are not dependencies (uWS on Node 22) gets them like a firmware build
+  const { nativeFileResolver } = await import(pathToFileURL(join(ROOT, 'scripts', 'npm-fetch.mjs')).href);
+  const natives = await stageNatives(dist, { resolveFile: nativeFileResolver() });
   const www = await buildWwwInto(join(dist, 'www'));
   return { natives, www };
 }
