@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock } from '../clock.ts';
+import { AppError } from '../errors.ts';
 import type { EngineEvents } from '../engine/link.ts';
 import { setLogSink } from '../log.ts';
 import { Meter } from '../metering/index.ts';
@@ -251,3 +252,20 @@ function storeOf(w: ReturnType<typeof world>) {
     openCalls: () => [...w.journal.values()],
   };
 }
+
+describe('Switchboard and engine errors', () => {
+  it('an ERR on LIMIT ends the call with a HANGUP', async () => {
+    const w = world(1000);
+    const engine = w.engine as FakeEngine & { limit: (c: string, s: number) => Promise<void> };
+    engine.limit = (call: string) => {
+      engine.sent.push(`LIMIT ${call}`);
+      return Promise.reject(new AppError('ENGINE_ERROR', 'engine refused LIMIT: bad-state'));
+    };
+    w.engine.emit('offer', { call: 'L1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    w.engine.emit('connected', { call: 'L1', at: w.clock.now() });
+    await tick();
+    await tick();
+    assert.equal(w.engine.last('HANGUP'), 'HANGUP L1');
+  });
+});

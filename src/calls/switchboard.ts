@@ -93,7 +93,7 @@ export class Switchboard implements MeterListener {
     const s = this.sessions.get(callId);
     if (!s || s.ended) return;
     log('CALL_CREDIT_WARNING', { call: callId });
-    new Play(say(this.ctx, PROMPTS.creditWarning), false).run(s).catch(() => {});
+    new Play(say(this.ctx, PROMPTS.creditWarning), false).run(s).catch((e) => this.refusedBy(callId, 'PLAY', e));
   }
 
   cut(callId: string, at: number): void {
@@ -111,7 +111,21 @@ export class Switchboard implements MeterListener {
   }
 
   limit(callId: string, seconds: number): void {
-    this.engine.limit(callId, seconds).catch((e) => log('CALL_LIMIT_FAILED', { call: callId, error: (e as Error).message }));
+    this.engine.limit(callId, seconds).catch((e) => this.refusedBy(callId, 'LIMIT', e));
+  }
+
+  /**
+   * A command outside the flow failed. An ERR from the engine ends our handling of the call
+   * with a HANGUP (spec); a timeout or a lost link is only logged (the replay reconciles).
+   */
+  private refusedBy(callId: string, verb: string, e: unknown): void {
+    if (e instanceof CallGone) return;
+    const code = codeOf(e);
+    log('CALL_COMMAND_FAILED', { call: callId, verb, code, error: (e as Error).message });
+    const s = this.sessions.get(callId);
+    if (code !== 'ENGINE_ERROR' || !s || s.ended) return;
+    s.outcome = code;
+    this.release(s, []);
   }
 
   private cutPrompts(): string[] {
