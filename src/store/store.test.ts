@@ -37,23 +37,20 @@ describe('fresh store', () => {
   it('holds the seed defaults, one DEFAULT row, no users and no admin password', async () => {
     const { store, dir, done } = freshStore();
     try {
-      assert.deepEqual(store.config(), {
-        webPort: 8078,
-        language: 'fr',
-        ivrDid: '6000',
-        engineAddress: '127.0.0.1',
-        enginePort: 15749,
-        engineTimeout: 2,
-        timezone: 'Europe/Paris',
-        defaultCallingAddress: '',
-        defaultCallingForced: false,
-        serviceLog: true,
-        csvSeparator: '',
-        currency: 'Euros',
-        unitPrice: '0.0001',
-        warningSeconds: 60,
-        billingSchedule: '',
-      });
+      // the seed's General parameters screen, as interfaces.md names its defaults
+      const c = store.config();
+      assert.equal(c.webPort, 8078);
+      assert.equal(c.language, 'fr');
+      assert.equal(c.ivrDid, '6000');
+      assert.equal(`${c.engineAddress}:${c.enginePort}`, '127.0.0.1:15749');
+      assert.equal(c.engineTimeout, 2);
+      assert.equal(c.timezone, 'Europe/Paris');
+      assert.equal(c.currency, 'Euros');
+      assert.equal(c.unitPrice, '0.0001'); // shown as 0,000100
+      // empty or unticked on that screen: no default calling address, not forced, service log on, no separator (`;`)
+      assert.deepEqual([c.defaultCallingAddress, c.defaultCallingForced, c.serviceLog, c.csvSeparator], ['', false, true, '']);
+      // not on the seed screen: the credit warning 60 s before the cut, billing closed by hand only
+      assert.deepEqual([c.warningSeconds, c.billingSchedule], [60, '']);
       assert.deepEqual(store.costs(), [
         { prefix: 'DEFAULT', h1: 200, h2Begin: '00:00', h2End: '00:00', h2: 0, increment: 1, setup: 0 },
       ]);
@@ -447,6 +444,22 @@ describe('cost rows', () => {
     }
   });
 
+  it('replaces a big table in one change', async () => {
+    const { store, done } = freshStore();
+    try {
+      const row = (prefix: string, h1: number) => ({ prefix, h1, h2Begin: '00:00', h2End: '00:00', h2: 0, increment: 1, setup: 0 });
+      store.replaceCosts(Array.from({ length: 40 }, (_, i) => row(String(100 + i), i)));
+      store.replaceCosts(Array.from({ length: 40 }, (_, i) => row(String(120 + i), 1000 + i))); // half kept, half new
+      const got = store.costs();
+      assert.equal(got.length, 41);
+      assert.deepEqual(got.slice(1).map((r) => [r.prefix, r.h1]), Array.from({ length: 40 }, (_, i) => [String(120 + i), 1000 + i]));
+      await store.flushed();
+      assert.equal(store.costs().length, 41);
+    } finally {
+      await done();
+    }
+  });
+
   it('refuses bad rows and a table with a prefix twice, changing nothing', async () => {
     const { store, done } = freshStore();
     try {
@@ -773,6 +786,17 @@ describe('billing periods', () => {
       assert.deepEqual(store.archive('BILLING_2.csv')?.users[1].lines.map((l) => l.operation), ['REPORT', 'CALL']);
       assert.equal(store.archive('BILLING_2.csv')?.users[1].totalUnits, 249000);
       assert.equal(store.archive('nope'), undefined);
+
+      // many users: one change holding hundreds of writes
+      for (let i = 0; i < 60; i++) {
+        store.createUser({ id: String(2000 + i), name: `U${i}`, pin: String(50000 + i) });
+        store.credit(String(2000 + i), i + 1, T0 + 50_000);
+        store.credit(String(2000 + i), 1, T0 + 50_001);
+      }
+      const big = store.closePeriod(T0 + 60_000, 'BILLING_3.csv', []);
+      assert.equal(big.users.length, 63);
+      assert.deepEqual(big.users.find((b) => b.id === '2059')?.lines.map((l) => l.units), [60, 1]);
+      for (let i = 0; i < 60; i++) assert.deepEqual(store.ledger(String(2000 + i)).map((l) => [l.operation, l.units]), [['REPORT', i + 2]]);
     } finally {
       await done();
     }

@@ -26,6 +26,10 @@
  * - All writes of one process are serialised by the JS thread, so checks such as "never
  *   below zero" hold across concurrent calls. `prepaid passwd` may write meta from another
  *   process; reads of values it writes go to LMDB (lmdb-js renews read snapshots each turn).
+ *   One Store per directory per process (two would not see each other's pending writes).
+ * - Hot paths stay small: a checkpoint round is one value (instant + call ids), not one write
+ *   per call; ledger/CDR tie-break sequence numbers come from an epoch taken at open, so no
+ *   counter is rewritten with each change. See docs/benchmarks/store.md.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -101,7 +105,8 @@ interface DidRecord {
 }
 interface CommitGroup {
   committed: Promise<boolean>;
-  changes: { ops: { db: Database; key: string; value: unknown }[]; tag: number }[];
+  changes: { ops: Op[]; tag: number }[];
+  done: boolean;
 }
 interface CheckpointRound {
   at: number;
@@ -113,9 +118,17 @@ interface ArchiveIndexEntry {
 }
 type Dbs = Record<DbName, Database<any, string>>;
 
-/** The changes of one business operation, readable before they are queued. */
+type Op = { db: Database; key: string; value: unknown };
+const SMALL_CHANGE = 16;
+
+/**
+ * The changes of one business operation, readable before they are queued. A later write of
+ * the same key replaces the earlier one. Most changes touch a handful of keys, so lookups
+ * scan the list; a key index is built only for big ones (closePeriod, replaceCosts).
+ */
 class WriteSet {
-  private readonly local = new Map<Database, Map<string, unknown>>();
+  private readonly list: Op[] = [];
+  private index: Map<Database, Map<string, number>> | null = null;
   /** The sequence state this change leaves behind (applied only if the change is queued). */
   seqEpoch: number;
   seqCount: number;
@@ -124,18 +137,37 @@ class WriteSet {
     this.seqEpoch = store.seqEpoch;
     this.seqCount = store.seqCount;
   }
+  private find(db: Database, key: string): number {
+    if (this.index) return this.index.get(db)?.get(key) ?? -1;
+    for (let i = 0; i < this.list.length; i++) if (this.list[i].key === key && this.list[i].db === db) return i;
+    return -1;
+  }
   get<T>(db: Database, key: string): T | undefined {
-    const m = this.local.get(db);
-    if (m?.has(key)) {
-      const v = m.get(key);
+    const i = this.find(db, key);
+    if (i >= 0) {
+      const v = this.list[i].value;
       return v === GONE ? undefined : (v as T);
     }
     return this.store.read<T>(db, key);
   }
   put(db: Database, key: string, value: unknown): void {
-    let m = this.local.get(db);
-    if (!m) this.local.set(db, (m = new Map()));
-    m.set(key, value);
+    const i = this.find(db, key);
+    if (i >= 0) {
+      this.list[i].value = value;
+      return;
+    }
+    this.list.push({ db, key, value });
+    if (this.index) this.indexOp(this.list.length - 1);
+    else if (this.list.length > SMALL_CHANGE) {
+      this.index = new Map();
+      for (let j = 0; j < this.list.length; j++) this.indexOp(j);
+    }
+  }
+  private indexOp(i: number): void {
+    const op = this.list[i];
+    let m = this.index!.get(op.db);
+    if (!m) this.index!.set(op.db, (m = new Map()));
+    m.set(op.key, i);
   }
   del(db: Database, key: string): void {
     this.put(db, key, GONE);
@@ -149,10 +181,8 @@ class WriteSet {
     }
     return this.seqEpoch * SEQ_PER_EPOCH + ++this.seqCount;
   }
-  ops(): { db: Database; key: string; value: unknown }[] {
-    const out: { db: Database; key: string; value: unknown }[] = [];
-    for (const [db, m] of this.local) for (const [key, value] of m) out.push({ db, key, value });
-    return out;
+  ops(): Op[] {
+    return this.list;
   }
 }
 
@@ -245,7 +275,7 @@ export class Store {
   private *scan(db: Database, lo: string, hi: string, reverse = false): Generator<{ key: string; value: unknown }> {
     const pend = this.pending.inRange(db, lo, hi, reverse);
     // Bounds are enforced here, not by lmdb-js (whose inclusive/exclusive ends differ by direction).
-    const it = db.getRange(reverse ? { start: hi, reverse: true } : { start: lo })[Symbol.iterator]();
+    const it = db.getRange(reverse ? { start: hi, reverse: true } : { start: lo === '' ? undefined : lo })[Symbol.iterator]();
     const pull = (): { key: string; value: unknown } | null => {
       for (;;) {
         const r = it.next();
@@ -295,7 +325,7 @@ export class Store {
     return result;
   }
 
-  private commit(ops: { db: Database; key: string; value: unknown }[]): void {
+  private commit(ops: Op[]): void {
     if (ops.length === 0) return;
     const tag = ++this.tag;
     for (const op of ops) this.pending.set(op.db, op.key, op.value, tag);
@@ -312,21 +342,23 @@ export class Store {
       this.fail(e);
       throw this.failure;
     }
-    if (this.group?.committed === committed) {
+    if (this.group && !this.group.done && this.group.committed === committed) {
       // lmdb-js put this change in the same transaction as the previous one
       this.group.changes.push({ ops, tag });
       return;
     }
-    const group: CommitGroup = { committed, changes: [{ ops, tag }] };
+    const group: CommitGroup = { committed, changes: [{ ops, tag }], done: false };
     this.group = group;
     const released = committed.then(
       () => {
+        group.done = true;
         for (const c of group.changes) for (const op of c.ops) this.pending.release(op.db, op.key, c.tag);
       },
       (e) => this.fail(e),
     );
-    // env.flushed, taken now, covers the transaction this change is in; earlier ones flush first
-    const durable = Promise.all([this.durable, released, this.env.flushed]).then(
+    // lmdb-js's `flushed`, asked now, covers the transaction this change went into
+    const flushedNow = new Promise<void>((resolve, reject) => void this.env.flushed.then(() => resolve(), reject));
+    const durable = Promise.all([this.durable, released, flushedNow]).then(
       () => {
         if (this.failure) throw this.failure;
       },

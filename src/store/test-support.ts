@@ -1,4 +1,4 @@
-// Shared fixtures for the store tests (temp directories, sample calls).
+// Fixtures for tests that need a store (temp directories, sample calls); also used by src/reports tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
