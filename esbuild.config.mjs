@@ -33,6 +33,15 @@ export const nativePlugin = {
       }
       return { path: hit[1], namespace: 'prepaid-native' };
     });
+    // ws (the node:http fallback's WebSocket server) tries bufferutil / utf-8-validate, two
+    // optional native accelerators, inside try/catch. The bundle leaves them out: the stub
+    // throws like a missing package would and ws runs its own JavaScript code.
+    build.onResolve({ filter: /^(bufferutil|utf-8-validate)$/ }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}ws${sep}`) ? { path: args.path, namespace: 'prepaid-absent' } : undefined);
+    build.onLoad({ filter: /.*/, namespace: 'prepaid-absent' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not in the bundle (optional for ws)`)});`,
+      loader: 'js',
+    }));
     // uWS: its package falls back to a slow `ws` shim when the binary is missing; never that.
     build.onResolve({ filter: /^(@trufflesuite\/uws-js-unofficial|@btc-vision\/uwebsockets\.js)$/ }, () => ({ path: 'uws', namespace: 'prepaid-native' }));
     build.onLoad({ filter: /.*/, namespace: 'prepaid-native' }, (args) => ({

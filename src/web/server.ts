@@ -1,7 +1,8 @@
 // The admin web server: request pipeline (auth, CSRF, routing, errors, static page) over an
-// adapter (uWS by default), and the /ws push of live calls.
+// adapter (uWS when its binary loads, else node:http + ws), and the /ws push of live calls.
 import { systemClock, type Clock } from '../clock.ts';
 import { log } from '../log.ts';
+import { loadUws } from '../native/index.ts';
 import type { Appliance } from './appliance.ts';
 import { Auth } from './auth.ts';
 import { callsApi, healthApi } from './api/calls.ts';
@@ -23,7 +24,7 @@ export interface WebOptions {
   wwwDir: string | null;
   /** Extra route modules (reports: billing close, archives, CSVs); all behind auth. */
   routes?: RouteModule[];
-  /** Server library; uWS unless a test or platform picks another. */
+  /** Server library; by default chosen by chooseAdapter() (uWS, else node:http + ws). */
   adapter?: Adapter;
   /** Session expiry and the wrong-password window (tests pass a FakeClock). */
   clock?: Clock;
@@ -35,6 +36,8 @@ export interface WebServer {
 }
 
 const PUSH_EVERY_MS = 1000;
+/** Least time between two pushes on change: bounds a busy box's pushes to 4 a second. */
+const PUSH_GAP_MS = 250;
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 /** Is the request's Origin this server? (Browsers send it on every cross-origin write.) */
@@ -65,15 +68,54 @@ function isApi(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');
 }
 
+export type ServerName = 'uws' | 'node-http';
+
+export interface AdapterChoice {
+  name: ServerName;
+  adapter: Adapter;
+  /** Why uWS could not be used, when it was tried and failed. */
+  uwsMissing?: string;
+}
+
+/**
+ * uWS when its binary loads, else node:http + ws (32-bit ARM on Node 22, an older C
+ * library). PREPAID_HTTP=node forces the fallback (tests, installers); PREPAID_HTTP=uws
+ * refuses it (a missing uWS then stops the start with the loader's message).
+ */
+export async function chooseAdapter(env: string | undefined = process.env.PREPAID_HTTP): Promise<AdapterChoice> {
+  const want = (env ?? '').trim().toLowerCase();
+  if (want !== '' && want !== 'node' && want !== 'uws') {
+    throw new Error(`PREPAID_HTTP=${env}: expected "node" (node:http + ws) or "uws", or leave it unset`);
+  }
+  // imported on demand: a box on uWS never loads ws
+  const fallback = async (): Promise<Adapter> => (await import('./node-http.ts')).nodeHttpAdapter;
+  if (want === 'node') return { name: 'node-http', adapter: await fallback() };
+  try {
+    loadUws();
+    return { name: 'uws', adapter: uwsAdapter };
+  } catch (e) {
+    if (want === 'uws') throw e;
+    return { name: 'node-http', adapter: await fallback(), uwsMissing: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 export async function startWeb(o: WebOptions): Promise<WebServer> {
   const { app } = o;
+  // an adapter handed in is uWS or (tests) the node:http one, the only two there are
+  const choice: AdapterChoice = o.adapter
+    ? { name: o.adapter === uwsAdapter ? 'uws' : 'node-http', adapter: o.adapter }
+    : await chooseAdapter();
+  if (choice.uwsMissing !== undefined) log('WEB_UWS_UNAVAILABLE', { fallback: choice.name, error: choice.uwsMissing });
   const clock = o.clock ?? systemClock;
   const auth = new Auth(() => app.store.adminPasswordHash(), clock);
   const ctx: ApiContext = { app, auth };
   const open = new Router(); // answers without the password
   const api = new Router();
   sessionApi(open, ctx);
-  healthApi(open, ctx);
+  // a uWS binary that was found but would not load still shows as missing on /health
+  const missing = choice.uwsMissing;
+  const health: Appliance = missing === undefined ? app : Object.create(app, { natives: { value: () => ({ ...app.natives(), uws: `missing: ${missing}` }) } });
+  healthApi(open, { app: health, auth });
   configApi(api, ctx);
   usersApi(api, ctx);
   costsApi(api, ctx);
@@ -175,15 +217,18 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
     },
   };
 
-  const adapter = o.adapter ?? uwsAdapter;
-  const listening = await adapter(core, o.port);
+  const listening = await choice.adapter(core, o.port);
 
-  // pushes: at once on change (coalesced per tick), then every second while calls are up
+  // pushes: on change (coalesced per tick, and at most one per PUSH_GAP_MS, as each is the
+  // whole list: ~240 KB for 1,000 calls), then every second while calls are up
   let queued = false;
   let lastWasEmpty = true;
+  let lastPushAt = -Infinity; // performance.now(): a throttle, not a business time
+  let stopped = false;
   const push = (): void => {
     try {
-      if (peers.size === 0) return;
+      if (peers.size === 0 || stopped) return;
+      lastPushAt = performance.now();
       const calls = app.supervision.list();
       lastWasEmpty = calls.length === 0;
       listening.publish('calls', JSON.stringify({ type: 'calls', calls }));
@@ -194,23 +239,27 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
   const unsubscribe = app.supervision.onChange(() => {
     if (queued) return;
     queued = true;
-    setImmediate(() => {
+    const run = (): void => {
       queued = false;
       push();
-    });
+    };
+    const wait = lastPushAt + PUSH_GAP_MS - performance.now();
+    if (wait <= 0) setImmediate(run);
+    else setTimeout(run, wait).unref();
   });
   const ticker = setInterval(() => {
     if (peers.size > 0 && !(lastWasEmpty && app.supervision.list().length === 0)) push();
   }, PUSH_EVERY_MS);
   ticker.unref();
 
-  log('WEB_LISTENING', { port: listening.port, www: o.wwwDir ?? '', files: site.size });
+  log('WEB_LISTENING', { port: listening.port, server: choice.name, www: o.wwwDir ?? '', files: site.size });
   let closed = false;
   return {
     port: listening.port,
     async close() {
       if (closed) return;
       closed = true;
+      stopped = true;
       clearInterval(ticker);
       unsubscribe();
       await listening.close();

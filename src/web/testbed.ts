@@ -1,5 +1,7 @@
 // Test rig for the web tests: a real Store in a temp dir, a scripted Supervision, the web
 // server on an ephemeral port, and fetch shorthands. Not used by the product.
+// The server library is uWS, or node:http + ws with PREPAID_HTTP=node: `npm test` runs the
+// web suites once on each (scripts/test.mjs), so both adapters meet the same assertions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,10 @@ import { Store, type Config } from '../store/index.ts';
 import type { Appliance, LinkState, LiveCall, Supervision } from './appliance.ts';
 import { hashPassword } from './auth.ts';
 import type { RouteModule } from './http.ts';
+import { nodeHttpAdapter } from './node-http.ts';
 import { startWeb, type WebServer } from './server.ts';
+import type { Adapter } from './transport.ts';
+import { uwsAdapter } from './uws.ts';
 
 export class ScriptedSupervision implements Supervision {
   calls: LiveCall[] = [];
@@ -62,6 +67,10 @@ export interface Bed {
 }
 
 export const PASSWORD = 'correct horse';
+
+/** The adapter under test: never chosen silently (a missing uWS must fail the uWS pass). */
+export const ADAPTER_NAME: 'uws' | 'node-http' = process.env.PREPAID_HTTP === 'node' ? 'node-http' : 'uws';
+const ADAPTER: Adapter = ADAPTER_NAME === 'node-http' ? nodeHttpAdapter : uwsAdapter;
 export const BASIC = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64');
 
 export async function openBed(o: { password?: string | null; wwwDir?: string | null; routes?: RouteModule[] } = {}): Promise<Bed> {
@@ -93,7 +102,7 @@ export async function openBed(o: { password?: string | null; wwwDir?: string | n
       app.balanceChanges.push(userId);
     },
   };
-  const server = await startWeb({ port: 0, app, wwwDir: o.wwwDir ?? null, routes: o.routes ?? [], clock });
+  const server = await startWeb({ port: 0, app, wwwDir: o.wwwDir ?? null, routes: o.routes ?? [], clock, adapter: ADAPTER });
   const url = `http://127.0.0.1:${server.port}`;
   return {
     url,

@@ -1,7 +1,7 @@
 // The seam between a server library (uWS today, node:http + ws possibly later) and the
 // request pipeline. An adapter turns its native requests into these and nothing else.
 import { AppError } from '../errors.ts';
-import { HttpError, type Req, type Res } from './http.ts';
+import { errorReply, HttpError, type Req, type Res } from './http.ts';
 
 export const MAX_BODY = 64 * 1024;
 /** A whole rate deck (100,000 rows) is imported in one body. */
@@ -74,4 +74,33 @@ export const STATUS_TEXT: Record<number, string> = {
 
 export function statusLine(code: number): string {
   return `${code} ${STATUS_TEXT[code] ?? 'Status'}`;
+}
+
+/** Strips CR/LF and other controls: a header value must never split the response. */
+export function headerSafe(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, ' ');
+}
+
+/** The request a handler sees, whatever server library read it; JSON is parsed on demand, once. */
+export function incomingReq(method: string, path: string, query: string, headers: Map<string, string>, ip: string, body: Buffer): IncomingReq {
+  let parsed: { value: unknown } | null = null;
+  return {
+    method,
+    path,
+    params: {},
+    query: new URLSearchParams(query),
+    header: (name) => headers.get(name.toLowerCase()) ?? '',
+    body,
+    json() {
+      if (!parsed) parsed = { value: parseJsonBody(body) };
+      return parsed.value;
+    },
+    ip,
+  };
+}
+
+/** Answers a request with the error mapper's status and body. */
+export function answerError(res: OutgoingRes, e: unknown): void {
+  const r = errorReply(e);
+  res.status(r.status).json(r.body);
 }

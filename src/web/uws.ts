@@ -5,14 +5,15 @@
 import type * as uWS from '@trufflesuite/uws-js-unofficial';
 import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
-import { errorReply, type Res, type StreamWriter } from './http.ts';
+import type { Res, StreamWriter } from './http.ts';
 import {
   bodyLimit,
-  parseJsonBody,
+  answerError,
+  headerSafe,
+  incomingReq,
   payloadTooLarge,
   statusLine,
   type Adapter,
-  type IncomingReq,
   type Listening,
   type OutgoingRes,
   type WebCore,
@@ -38,10 +39,6 @@ interface WsData {
   open: boolean;
 }
 
-/** Strips CR/LF and other controls: a header value must never split the response. */
-function headerSafe(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, ' ');
-}
 
 function asText(ab: ArrayBuffer): string {
   return Buffer.from(ab).toString('latin1');
@@ -215,27 +212,7 @@ function collectHeaders(req: uWS.HttpRequest): Map<string, string> {
   return headers;
 }
 
-function makeReq(method: string, path: string, query: string, headers: Map<string, string>, ip: string, body: Buffer): IncomingReq {
-  let parsed: { value: unknown } | null = null;
-  return {
-    method,
-    path,
-    params: {},
-    query: new URLSearchParams(query),
-    header: (name) => headers.get(name.toLowerCase()) ?? '',
-    body,
-    json() {
-      if (!parsed) parsed = { value: parseJsonBody(body) };
-      return parsed.value;
-    },
-    ip,
-  };
-}
 
-function answerError(res: UwsRes, e: unknown): void {
-  const r = errorReply(e);
-  res.status(r.status).json(r.body);
-}
 
 function onHttp(core: WebCore, res: uWS.HttpResponse, req: uWS.HttpRequest): void {
   // everything from `req` is read now: it is invalid after this callback returns
@@ -252,7 +229,7 @@ function onHttp(core: WebCore, res: uWS.HttpResponse, req: uWS.HttpRequest): voi
   const out = new UwsRes(res, flight, method === 'HEAD');
 
   const run = (body: Buffer): void => {
-    core.handle(makeReq(method, path, query, headers, ip, body), out).then(
+    core.handle(incomingReq(method, path, query, headers, ip, body), out).then(
       () => {
         // the pipeline answers every request; this is a last resort against a hang
         if (!flight.started && !flight.aborted) answerError(out, new Error('no response'));
