@@ -11,4 +11,4 @@ export {
 } from './cost-row.ts';
 export { RateTable, billableSeconds, MAX_SECONDS } from './rate-table.ts';
 export { PrefixIndex } from './prefix-index.ts';
-export { isValidTimezone } from './periods.ts';
+export { isValidTimezone } from '../timezone/index.ts';

@@ -1,7 +1,8 @@
 import { AppError } from '../errors.ts';
+import { zoneOffsets, type ZoneOffsets } from '../timezone/index.ts';
 import { DEFAULT_PREFIX, SEED_DEFAULT_ROW, timeOfDayMinutes, type CostRow } from './cost-row.ts';
 import { PrefixIndex } from './prefix-index.ts';
-import { inWindow, runAt, zoneOffsets, type H2Window, type ZoneOffsets } from './periods.ts';
+import { inWindow, runAt, type H2Window } from './periods.ts';
 
 /**
  * Rating horizon: cost() and stepCost() refuse durations beyond it and maxSeconds()

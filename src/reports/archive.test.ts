@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Archive, LedgerLine } from '../store/index.ts';
+import { parseStamp } from '../timezone/index.ts';
 import { ARCHIVE_NAME, archiveCsv, archiveDate, archiveName } from './archive.ts';
 import { BOM, parseCsv, type CsvStyle } from './csv.ts';
-import { parseStamp } from './time.ts';
 
 const TZ = 'Europe/Paris';
 const FR: CsvStyle = { separator: ';', lang: 'fr', timezone: TZ };

@@ -2,8 +2,9 @@
 // the seed's spreadsheet shows it (one block per user, two empty lines after each).
 import { amountTrimmed } from '../money/index.ts';
 import type { Archive } from '../store/index.ts';
+import { formatStamp } from '../timezone/index.ts';
 import { BOM, csvRecords, type Cell, type CsvStyle } from './csv.ts';
-import { formatStamp } from './time.ts';
+import { ledgerRecord } from './ledger.ts';
 
 /** The only names an archive can have; anything else is never looked up. */
 export const ARCHIVE_NAME = /^BILLING_\d{8}_\d{6}\.csv$/;
@@ -23,17 +24,7 @@ export function archiveCsv(a: Archive, style: CsvStyle): string {
     records.push([`User number : ${u.id}`]);
     records.push([`User ID : ${u.name}`]);
     records.push(['Date', 'Operation', 'Called', 'Duration', 'Units', a.currency]);
-    for (const l of u.lines) {
-      const call = l.operation === 'CALL';
-      records.push([
-        formatStamp(l.at, style.timezone),
-        l.operation,
-        call ? l.dialed : '',
-        call ? l.duration : null,
-        l.units,
-        amountTrimmed(l.units, a.unitPrice, style.lang),
-      ]);
-    }
+    for (const l of u.lines) records.push(ledgerRecord(l, style.timezone, amountTrimmed(l.units, a.unitPrice, style.lang)));
     records.push(['Total', '', '', '', u.totalUnits, amountTrimmed(u.totalUnits, a.unitPrice, style.lang)]);
     records.push(['']);
     records.push(['']);

@@ -1,9 +1,9 @@
 // CDR export: the whole range streamed as CSV, a bounded chunk at a time, waiting for the
 // client between chunks so a slow reader never makes the range pile up in memory.
 import type { Cdr } from '../store/index.ts';
+import { formatStamp } from '../timezone/index.ts';
 import type { StreamWriter } from '../web/http.ts';
 import { BOM, csvRecords, csvText, plainLine, safeCell, type CsvStyle } from './csv.ts';
-import { formatStamp } from './time.ts';
 
 export const CDR_HEADER = ['Date', 'TimeStamp', 'ConnectDelay', 'Durat.', 'Cost', 'User', 'Dialed num', 'CallId'] as const;
 

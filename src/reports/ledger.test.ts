@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LedgerLine } from '../store/index.ts';
+import { parseStamp } from '../timezone/index.ts';
 import type { CsvStyle } from './csv.ts';
 import { ledgerCsv } from './ledger.ts';
-import { parseStamp } from './time.ts';
 
 const TZ = 'Europe/Paris';
 const at = (s: string): number => parseStamp(s, TZ)!;

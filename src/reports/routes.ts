@@ -2,6 +2,7 @@
 // and the billing close. Registered by the web server behind the admin auth.
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
+import { parseRange } from '../timezone/index.ts';
 import type { RouteModule } from '../web/http.ts';
 import { ARCHIVE_NAME, archiveCsv, archiveDate } from './archive.ts';
 import { closeBilling } from './billing.ts';
@@ -9,7 +10,6 @@ import { writeCdrCsv } from './cdrs.ts';
 import { bodyText, costsCsv, parseCostsCsv } from './costs.ts';
 import { csvStyle } from './csv.ts';
 import { ledgerCsv } from './ledger.ts';
-import { parseRangeBound } from './time.ts';
 
 const CSV = 'text/csv; charset=utf-8';
 
@@ -26,13 +26,7 @@ export function makeReportRoutes(clock: Clock): RouteModule {
 
     r.get('/api/cdrs.csv', async (req, res) => {
       const style = csvStyle(store.config());
-      const from = parseRangeBound(req.query.get('from'), 'from', style.timezone);
-      const toSecond = parseRangeBound(req.query.get('to'), 'to', style.timezone);
-      // `to` names a second: every call ending within it is included
-      const to = toSecond === undefined ? undefined : toSecond + 999;
-      if (from !== undefined && to !== undefined && from > to) {
-        throw new AppError('BAD_REQUEST', 'from must not be after to', 'from');
-      }
+      const { from, to } = parseRange(req.query.get('from'), req.query.get('to'), style.timezone);
       res.header('Content-Disposition', attachment('cdrs.csv'));
       const w = res.stream(CSV);
       await writeCdrCsv(w, store.cdrRange(from, to), style);

@@ -5,9 +5,9 @@ import { FakeClock } from '../clock.ts';
 import { setLogSink } from '../log.ts';
 import type { Store } from '../store/index.ts';
 import { freshStore } from '../store/test-support.ts';
+import { formatStamp, zoneOffsets } from '../timezone/index.ts';
 import { ScriptedSupervision } from '../web/testbed.ts';
 import { firstRunBetween, SCHEDULE_META, startBillingSchedule, type BillingSchedule } from './schedule.ts';
-import { formatStamp, offsetAt } from './time.ts';
 
 const PARIS = 'Europe/Paris';
 const utc = (iso: string): number => Date.parse(iso);
@@ -141,7 +141,7 @@ describe('startBillingSchedule', () => {
     const weekly = s.nextRun();
     assert.ok(weekly !== null);
     assert.match(formatStamp(weekly, PARIS), /_030000$/);
-    assert.equal(new Date(weekly + offsetAt(weekly, PARIS)).getUTCDay(), 1);
+    assert.equal(new Date(weekly + zoneOffsets(PARIS).offsetAt(weekly)).getUTCDay(), 1);
 
     s.stop();
     assert.equal(s.nextRun(), null);

@@ -5,8 +5,8 @@ import { createTask, parse, schedule, type ScheduledTask } from 'node-cron';
 import { systemClock, type Clock } from '../clock.ts';
 import { isAppError } from '../errors.ts';
 import { log } from '../log.ts';
+import { instantOf, localParts, type LocalParts } from '../timezone/index.ts';
 import { closeBilling, type BillingApp } from './billing.ts';
-import { instantOf, localParts, type LocalParts } from './time.ts';
 
 /** Store meta key: `{ schedule, at }`, the expression and the last scheduled instant (ms). */
 export const SCHEDULE_META = 'billing.lastScheduledRun';

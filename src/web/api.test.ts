@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Cdr } from '../store/index.ts';
-import { parseStamp } from './api/stamp.ts';
+import { parseStamp } from '../timezone/index.ts';
 import { liveCall, openBed, rawRequest, rawStatus, BASIC, type Bed } from './testbed.ts';
 
 let bed: Bed;
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 const TZ = 'Europe/Paris';
-const at = (stamp: string): number => parseStamp(stamp, TZ, 'at');
+const at = (stamp: string): number => parseStamp(stamp, TZ)!;
 
 async function ok(r: Promise<Response>, status = 200): Promise<any> {
   const res = await r;

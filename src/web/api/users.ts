@@ -2,11 +2,11 @@
 import { AppError } from '../../errors.ts';
 import { amountString, unitsOf } from '../../money/index.ts';
 import type { User } from '../../store/index.ts';
+import { formatStamp } from '../../timezone/index.ts';
 import type { Appliance } from '../appliance.ts';
 import type { Req } from '../http.ts';
 import type { ApiModule } from './context.ts';
 import { bad, has, integer, objectBody, PHONE, text } from './input.ts';
-import { formatStamp } from './stamp.ts';
 
 const ID = /^\d{1,16}$/;
 const PIN = /^\d{4,12}$/;

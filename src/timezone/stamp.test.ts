@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isAppError } from '../errors.ts';
-import { formatStamp, localParts, offsetAt, parseRangeBound, parseStamp } from './time.ts';
+import { formatStamp, localParts, parseRange, parseRangeBound, parseStamp } from './stamp.ts';
 
 const PARIS = 'Europe/Paris';
 const utc = (iso: string): number => Date.parse(iso);
@@ -34,6 +34,12 @@ describe('formatStamp', () => {
     assert.equal(formatStamp(after + 1000, PARIS), '20250330_033001');
   });
 
+  it('renders the API examples, in Paris and in UTC', () => {
+    assert.equal(formatStamp(1334219473 * 1000, PARIS), '20120412_103113');
+    assert.equal(formatStamp(Date.UTC(2024, 0, 1, 23, 0, 5), PARIS), '20240102_000005');
+    assert.equal(formatStamp(Date.UTC(2024, 0, 1, 23, 0, 5), 'UTC'), '20240101_230005');
+  });
+
   it('gives each zone its own local day for the same instant', () => {
     const t = utc('2024-05-31T23:30:00Z');
     assert.equal(formatStamp(t, PARIS), '20240601_013000');
@@ -64,12 +70,10 @@ describe('formatStamp', () => {
   });
 });
 
-describe('localParts / offsetAt', () => {
-  it('gives the wall clock fields and the offset', () => {
+describe('localParts', () => {
+  it('gives the wall clock fields', () => {
     const t = utc('2024-07-01T22:00:00Z');
     assert.deepEqual(localParts(t, PARIS), { year: 2024, month: 7, day: 2, hour: 0, minute: 0, second: 0 });
-    assert.equal(offsetAt(t, PARIS), 7_200_000);
-    assert.equal(offsetAt(t, 'Asia/Kathmandu'), 20_700_000);
   });
 });
 
@@ -92,6 +96,24 @@ describe('parseStamp', () => {
       assert.equal(parseStamp(s, PARIS), null, s);
     }
   });
+
+  it('refuses stamps before the Unix epoch', () => {
+    assert.equal(parseStamp('19691231_235959', 'UTC'), null);
+    assert.equal(parseStamp('19700101_003000', PARIS), null); // 1969-12-31T23:30Z
+    assert.equal(parseStamp('00990101_000000', PARIS), null);
+    assert.equal(parseStamp('19700101_000000', 'UTC'), 0);
+  });
+
+  it('inverts formatStamp, including both sides of DST changes', () => {
+    for (const ms of [Date.UTC(2024, 2, 31, 0, 59, 59), Date.UTC(2024, 2, 31, 1, 0, 0), Date.UTC(2024, 9, 27, 0, 30), Date.UTC(2024, 9, 27, 2, 0), 0]) {
+      assert.equal(parseStamp(formatStamp(ms, PARIS), PARIS), ms);
+    }
+    // 02:30 does not exist on 2024-03-31 in Paris: it maps one hour forward
+    assert.equal(parseStamp('20240331_023000', PARIS), Date.UTC(2024, 2, 31, 1, 30));
+    // 02:30 happens twice on 2024-10-27: the first (summer time) one is taken
+    assert.equal(formatStamp(Date.UTC(2024, 9, 27, 1, 30), PARIS), '20241027_023000');
+    assert.equal(parseStamp('20241027_023000', PARIS), Date.UTC(2024, 9, 27, 0, 30));
+  });
 });
 
 describe('parseRangeBound', () => {
@@ -107,5 +129,37 @@ describe('parseRangeBound', () => {
       () => parseRangeBound('2012-04-03', 'to', PARIS),
       (e) => isAppError(e) && e.code === 'BAD_REQUEST' && e.field === 'to',
     );
+  });
+
+  it('reads the API examples; anything else is a 400 naming the field', () => {
+    assert.equal(parseRangeBound('1334219473', 'from', PARIS), 1334219473000);
+    assert.equal(parseRangeBound('20120412_103113', 'from', PARIS), 1334219473000);
+    for (const bad of ['20121312_000000', '20120230_000000', '20120412_246000', '2012-04-12', 'x', '20120412103113', '-5']) {
+      assert.throws(() => parseRangeBound(bad, 'to', PARIS), (e) => isAppError(e) && e.code === 'BAD_REQUEST' && e.field === 'to', bad);
+    }
+  });
+
+  it('takes Unix seconds up to 12 digits', () => {
+    assert.equal(parseRangeBound('999999999999', 'to', PARIS), 999_999_999_999_000);
+    assert.equal(parseRangeBound('0', 'from', PARIS), 0);
+    assert.throws(() => parseRangeBound('1000000000000', 'to', PARIS), (e) => isAppError(e) && e.field === 'to');
+  });
+});
+
+describe('parseRange', () => {
+  it('gives epoch ms with `to` covering its whole second, and no bound when absent', () => {
+    assert.deepEqual(parseRange('20120403_152452', '1333459500', PARIS), { from: 1333459492000, to: 1333459500999 });
+    assert.deepEqual(parseRange('1333459492', '1333459492', PARIS), { from: 1333459492000, to: 1333459492999 });
+    assert.deepEqual(parseRange(null, '', PARIS), {});
+    assert.deepEqual(parseRange(null, '1333459492', PARIS), { to: 1333459492999 });
+  });
+
+  it('refuses from after to, naming from, and a bad bound naming its field', () => {
+    assert.throws(
+      () => parseRange('1333459493', '1333459492', PARIS),
+      (e) => isAppError(e) && e.code === 'BAD_REQUEST' && e.field === 'from',
+    );
+    assert.throws(() => parseRange('1333459492', 'later', PARIS), (e) => isAppError(e) && e.field === 'to');
+    assert.throws(() => parseRange('soon', '1333459492', PARIS), (e) => isAppError(e) && e.field === 'from');
   });
 });
