@@ -6,7 +6,7 @@ import type { Lang } from '../money/index.ts';
 import { failedPrompts, inLanguage } from '../speech/index.ts';
 import type { Config, Store } from '../store/index.ts';
 import type { PinGuard } from './pin-guard.ts';
-import type { CallSession } from './session.ts';
+import { CallGone, type CallSession } from './session.ts';
 import { Dial } from './steps/dial.ts';
 import { Play } from './steps/play.ts';
 
@@ -47,7 +47,7 @@ export async function dialMetered(
   const auth = ctx.meter.authorise(userId, to, now);
   const cfg = ctx.config();
   s.userId = userId;
-  ctx.meter.open({
+  await ctx.meter.open({
     callId: s.callId,
     userId,
     from: s.from,
@@ -56,6 +56,7 @@ export async function dialMetered(
     dialAt: now,
     row: auth.row,
   });
+  if (s.ended) throw new CallGone(s.ended); // the caller left while the journal was written
   return new Dial({
     to,
     via: cfg.defaultCallingAddress || undefined,

@@ -24,7 +24,7 @@ export interface MeterListener {
   limit(callId: string, seconds: number): void;
 }
 
-export type MeterStore = Pick<Store, 'user' | 'journal' | 'checkpoint' | 'settle' | 'recordCdr' | 'openCalls'>;
+export type MeterStore = Pick<Store, 'user' | 'journal' | 'checkpoint' | 'settle' | 'recordCdr' | 'openCalls'> & Partial<Pick<Store, 'flushed'>>;
 
 export interface Authorisation {
   row: CostRow;
@@ -127,11 +127,16 @@ export class Meter {
     return { row, limit: plan.calls.get(probe.callId)?.limit ?? null };
   }
 
-  /** The call is being dialled: it enters the journal so a crash cannot lose it. */
-  open(c: Omit<OpenCall, 'connectedAt' | 'checkpointAt'>): void {
+  /**
+   * The call is about to be dialled: it enters the journal so a crash cannot lose it.
+   * Resolves once the entry is on disk; DIAL must not go out before (a crash in between
+   * would leave the engine with a connected call that no journal knows).
+   */
+  open(c: Omit<OpenCall, 'connectedAt' | 'checkpointAt'>): Promise<void> {
     const entry: OpenCall = { ...c, connectedAt: null, checkpointAt: null };
     this.journal.set(c.callId, entry);
     this.deps.store.journal(entry);
+    return this.deps.store.flushed?.() ?? Promise.resolve();
   }
 
   /** CONNECTED: billable time starts at `connectedAt`; every sibling's cut is planned again. */

@@ -40,8 +40,9 @@ export function makeReportRoutes(clock: Clock): RouteModule {
       res.header('Content-Disposition', attachment(`ledger_${id}.csv`)).send(body, CSV);
     });
 
-    r.post('/api/billing/close', (_req, res) => {
+    r.post('/api/billing/close', async (_req, res) => {
       const archive = closeBilling(app, clock.now(), 'manual');
+      await store.flushed(); // answered only once the archive and the new period are on disk
       res.json({ name: archive.name });
     });
 
@@ -77,11 +78,12 @@ export function makeReportRoutes(clock: Clock): RouteModule {
       res.header('Content-Disposition', attachment('costs.csv')).send(body, CSV);
     });
 
-    r.put('/api/costs.csv', (req, res) => {
+    r.put('/api/costs.csv', async (req, res) => {
       const rows = parseCostsCsv(bodyText(req.body));
       // one transaction; without a DEFAULT row in the file the current DEFAULT stays
       store.replaceCosts(rows);
       app.costsChanged();
+      await store.flushed();
       res.json({ rows: rows.length });
     });
   };
