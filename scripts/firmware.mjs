@@ -152,7 +152,7 @@ export async function buildFirmware({ arch, node = 20, outDir = join(ROOT, 'dist
   if (!www) log('warning: scripts/build-www.mjs is missing: this firmware has no admin page');
 
   mkdirSync(join(stage, 'docs'));
-  for (const doc of ['prompts.md', 'install.md']) {
+  for (const doc of ['prompts.md', 'install.md', 'power-cut.md']) {
     const p = join(ROOT, 'docs', doc);
     if (existsSync(p)) copyFileSync(p, join(stage, 'docs', doc));
     else log(`warning: docs/${doc} is missing`);

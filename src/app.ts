@@ -1,22 +1,23 @@
 // The appliance: store, rating, metering, engine link, call flows, web and billing schedule
 // wired together. `prepaid serve` runs one; the end-to-end tests run the built bundle.
+// Start-up cost matters on a box (cold start to /health, idle memory, see
+// docs/benchmarks/firmware.md): what no request needs before the first call is made on
+// first use (the rate table) or imported when needed (demo engine, billing schedule).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from './clock.ts';
-import { seedDemoUsers, topUpDemoUsers, DEMO_USERS } from './appliance/demo-users.ts';
 import { supervisionOf } from './appliance/supervision.ts';
 import { PinGuard } from './calls/pin-guard.ts';
 import { Switchboard } from './calls/switchboard.ts';
-import { startDemoEngine } from './demo/demo-engine.ts';
 import { EngineLink } from './engine/link.ts';
 import { log } from './log.ts';
 import { Meter } from './metering/index.ts';
 import { nativesReport } from './native/index.ts';
 import { RateTable } from './rating/index.ts';
 import { reportRoutes } from './reports/routes.ts';
-import { startBillingSchedule } from './reports/schedule.ts';
+import type { BillingSchedule } from './reports/schedule.ts';
 import { Store, type Config } from './store/index.ts';
 import { hashPassword } from './web/auth.ts';
 import type { Appliance, LinkState, LiveCall, Supervision } from './web/appliance.ts';
@@ -52,15 +53,24 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
   const clock = systemClock;
   const store = Store.open(o.dataDir);
   let config: Config = store.config();
-  let rates = new RateTable(store.costs(), config.timezone);
+  // Built on first use and rebuilt after a tariff or timezone change: its Intl timezone
+  // data costs ~8 MB of RSS and 10-30 ms, which an idle box never needs.
+  let rateTable: RateTable | null = null;
+  const rates = (): RateTable => (rateTable ??= new RateTable(store.costs(), config.timezone));
 
   const demo = o.engine === 'demo';
   let demoPassword: string | undefined;
   let demoEngine: { address: string; stop(): Promise<void> | void } | null = null;
+  let demoUsers: typeof import('./appliance/demo-users.ts') | null = null;
   if (demo) {
+    const [users, { startDemoEngine }] = await Promise.all([import('./appliance/demo-users.ts'), import('./demo/demo-engine.ts')]);
+    demoUsers = users;
+    const { seedDemoUsers, DEMO_USERS } = users;
     seedDemoUsers(store, clock.now());
     if (!store.adminPasswordHash()) {
       demoPassword = randomBytes(9).toString('base64url');
+      // printed once, before the web answers, so whoever sees the server up can log in
+      log('DEMO_ADMIN_PASSWORD', { password: demoPassword });
       store.setAdminPasswordHash(await hashPassword(demoPassword));
     }
     await store.flushed();
@@ -79,7 +89,7 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
   const board = new Switchboard(link, clock);
   const meter = new Meter({
     store,
-    rates: () => rates,
+    rates,
     clock,
     warningSeconds: () => config.warningSeconds,
     listener: board,
@@ -87,7 +97,7 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
   board.attach({ meter, directory: store, config: () => config, guard: new PinGuard(clock), clock });
   const supervision = supervisionOf(board, meter, clock, () => config);
 
-  let schedule: ReturnType<typeof startBillingSchedule> | null = null;
+  let schedule: BillingSchedule | null = null;
   const app: Appliance = {
     store,
     supervision,
@@ -96,13 +106,13 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     stop: async () => stop(),
     updateConfig(patch) {
       config = store.updateConfig(patch);
-      if (patch.timezone !== undefined) rates = new RateTable(store.costs(), config.timezone);
+      if (patch.timezone !== undefined) rateTable = null;
       if (patch.billingSchedule !== undefined || patch.timezone !== undefined) schedule?.reschedule();
       log('CONFIG_CHANGED', { keys: Object.keys(patch).join(',') });
       return config;
     },
     costsChanged() {
-      rates = new RateTable(store.costs(), config.timezone);
+      rateTable = null;
     },
     balanceChanged(userId: string) {
       meter.balanceChanged(userId);
@@ -125,19 +135,20 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     await store.close();
     throw e;
   }
+  // after the web server listens: node-cron is not needed to answer /health
+  const { startBillingSchedule } = await import('./reports/schedule.ts');
   schedule = startBillingSchedule(app);
   link.start();
-  const topUp = demo
+  const topUp = demoUsers
     ? setInterval(() => {
         try {
-          topUpDemoUsers(store, clock.now(), (id) => supervision.hasLiveCall(id));
+          demoUsers.topUpDemoUsers(store, clock.now(), (id) => supervision.hasLiveCall(id));
         } catch (e) {
           log('DEMO_TOPUP_FAILED', { error: (e as Error).message });
         }
       }, 10_000).unref()
     : null;
   log('APPLIANCE_STARTED', { version: APP_VERSION, http: web.port, engine: engineTarget, data: o.dataDir });
-  if (demoPassword) log('DEMO_ADMIN_PASSWORD', { password: demoPassword });
 
   let stopping: Promise<void> | null = null;
   function stop(): Promise<void> {

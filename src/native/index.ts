@@ -3,7 +3,7 @@
 // development (tsx over node_modules) pick binaries by the same rules, and a
 // wrong CPU / Node ABI / C library fails with a message an installer can act on.
 import { createRequire } from 'node:module';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as UwsTypes from '@trufflesuite/uws-js-unofficial';
@@ -35,20 +35,44 @@ const here = dirname(fileURLToPath(import.meta.url));
 const requireNative = createRequire(import.meta.url);
 
 let host: NativeTarget | undefined;
-/** The running process's target (computed once: the report is not free). */
+
+/** glibc or musl, from the loader mapped into this process (cheap, unlike the report). */
+function hostLibc(): NativeTarget['libc'] {
+  if (process.platform !== 'linux') return null;
+  try {
+    return /ld-musl|libc\.musl/.test(readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'glibc';
+  } catch {
+    return glibcFromReport() ? 'glibc' : 'musl';
+  }
+}
+
+function glibcFromReport(): string | null {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ?? null;
+}
+
+/**
+ * The running process's target, computed once. The glibc version is only read when asked
+ * for (logs, /health, error messages): the process report that holds it costs ~15 ms at start.
+ */
 export function hostTarget(): NativeTarget {
   if (host) return host;
-  let libc: NativeTarget['libc'] = null;
-  let glibc: string | null = null;
-  if (process.platform === 'linux') {
-    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-    glibc = report?.header?.glibcVersionRuntime ?? null;
-    libc = glibc ? 'glibc' : 'musl';
-  }
+  const libc = hostLibc();
   const armVersion = process.arch === 'arm'
     ? String((process.config.variables as unknown as Record<string, unknown>).arm_version ?? '7')
     : null;
-  host = { platform: process.platform, arch: process.arch, abi: Number(process.versions.modules), libc, glibc, armVersion };
+  let glibc: string | null | undefined;
+  host = {
+    platform: process.platform,
+    arch: process.arch,
+    abi: Number(process.versions.modules),
+    libc,
+    get glibc() {
+      if (glibc === undefined) glibc = libc === 'glibc' ? glibcFromReport() : null;
+      return glibc;
+    },
+    armVersion,
+  };
   return host;
 }
 
