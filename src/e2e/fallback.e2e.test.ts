@@ -1,69 +1,16 @@
 // The built bundle on the node:http + ws fallback (what a box without a uWS binary runs):
 // /health, Basic auth on the API, /ws pushes of the demo calls, clean exit on SIGTERM.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { BUNDLE, freePort, requireBundle, tempData } from './harness.ts';
-
-interface Child {
-  lines: string[];
-  waitLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  stop(): Promise<number | null>;
-}
-
-function serve(dataDir: string, port: number): Child {
-  const proc = spawn(process.execPath, [BUNDLE, 'serve', '--engine', 'demo', '--data', dataDir, '--http', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PREPAID_HTTP: 'node' },
-  });
-  const lines: string[] = [];
-  const waiters = new Set<() => void>();
-  let buf = '';
-  const onData = (d: Buffer): void => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-    for (const w of [...waiters]) w();
-  };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  return {
-    lines,
-    waitLine: (re, timeoutMs = 15_000) =>
-      new Promise<string>((resolve, reject) => {
-        const check = (): void => {
-          const l = lines.find((x) => re.test(x));
-          if (!l) return;
-          waiters.delete(check);
-          clearTimeout(t);
-          resolve(l);
-        };
-        const t = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`no log line ${re} in ${timeoutMs} ms; got:\n${lines.slice(-30).join('\n')}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      }),
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
+import { startBundle, tempData } from './harness.ts';
 
 describe('bundle on the node:http fallback (PREPAID_HTTP=node)', () => {
   it('serves /health, the API with Basic auth and /ws pushes, and exits 0 on SIGTERM', async () => {
-    requireBundle();
     const data = tempData();
-    const port = await freePort();
-    const app = serve(data, port);
+    const app = await startBundle({ dataDir: data, engine: 'demo', env: { PREPAID_HTTP: 'node' } });
+    const port = app.port;
     try {
       const listening = await app.waitLine(/WEB_LISTENING/);
       assert.match(listening, /server=node-http/);

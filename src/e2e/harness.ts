@@ -44,11 +44,12 @@ export interface Running {
   kill9(): Promise<void>;
 }
 
-export async function startBundle(o: { dataDir: string; engine: string; port?: number }): Promise<Running> {
+export async function startBundle(o: { dataDir: string; engine: string; port?: number; env?: Record<string, string> }): Promise<Running> {
   requireBundle();
   const port = o.port ?? (await freePort());
   const proc = spawn(process.execPath, [BUNDLE, 'serve', '--data', o.dataDir, '--http', String(port), '--engine', o.engine], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...o.env },
   });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
@@ -90,7 +91,7 @@ export async function startBundle(o: { dataDir: string; engine: string; port?: n
     base: `http://127.0.0.1:${port}`,
     waitLine,
     stop: async () => {
-      proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       return exited;
     },
     kill9: async () => {
