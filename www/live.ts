@@ -12,6 +12,11 @@ export interface FeedHandlers {
 
 const MAX_DELAY_MS = 5_000;
 
+const nextFrame = (fn: () => void): void => {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(fn);
+  else setTimeout(fn, 16);
+};
+
 export function wsUrl(): string {
   const url = new URL('ws', location.href); // relative, like api/
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -42,13 +47,25 @@ export function openFeed(h: FeedHandlers): () => void {
       failures = 0;
       h.state('live');
     };
-    sock.onmessage = (ev) => {
+    // Each message is a whole snapshot, so only the newest counts: messages that arrive while
+    // the page is busy drawing are dropped unread, and the table is drawn at most once a frame
+    // (not at all in a hidden tab, until it is shown again).
+    let latest: string | null = null;
+    const take = () => {
+      const data = latest;
+      latest = null;
+      if (data === null || ws !== sock) return;
       try {
-        const m = JSON.parse(String(ev.data)) as { type?: unknown; calls?: unknown };
+        const m = JSON.parse(data) as { type?: unknown; calls?: unknown };
         if (m && m.type === 'calls' && Array.isArray(m.calls)) h.calls(m.calls as LiveCall[]);
       } catch {
         // not ours: ignore
       }
+    };
+    sock.onmessage = (ev) => {
+      const idle = latest === null;
+      latest = String(ev.data);
+      if (idle) nextFrame(take);
     };
     sock.onclose = () => {
       if (ws !== sock || stopped) return;
