@@ -7,8 +7,9 @@
  *   rejected change has queued nothing, so it has changed nothing.
  * - The list is queued with `env.batch(cb)`: lmdb-js writes the callback's operations into
  *   its instruction buffer synchronously and its write thread commits them inside ONE LMDB
- *   transaction (with whatever else the same event turn queued). A throw inside such a
- *   callback would NOT roll back the operations already queued, which is why nothing that
+ *   transaction, with whatever else was queued before that thread started (the rest of the
+ *   event turn, or all that was queued while the previous commit ran). A throw inside such
+ *   a callback would NOT roll back the operations already queued, which is why nothing that
  *   can fail runs inside it. The main thread never blocks on disk I/O.
  * - Until lmdb-js reports the commit, the written values sit in an in-memory overlay
  *   (PendingWrites) that every read consults before LMDB, so `user()` right after `credit()`
@@ -217,7 +218,11 @@ export class Store {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       // noSubdir false: lmdb-js would otherwise take a directory name containing a '.' for a file.
-      env = open({ path: dir, noSubdir: false, maxDbs: MAX_DBS });
+      // eventTurnBatching false: the write thread starts once the change is fully queued (end of
+      // the event turn) instead of opening the transaction at the first write and polling, with
+      // a growing back-off, for the turn to end. Same atomicity and durability; ~12 % less CPU
+      // per settled call under bursts (docs/benchmarks/store.md).
+      env = open({ path: dir, noSubdir: false, maxDbs: MAX_DBS, eventTurnBatching: false });
     } catch (e) {
       throw new AppError('INTERNAL', `cannot open the store in ${dir}: ${(e as Error).message}`);
     }
