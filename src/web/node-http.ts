@@ -9,10 +9,11 @@ import type { Socket } from 'node:net';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { log } from '../log.ts';
-import type { Res, StreamWriter } from './http.ts';
+import type { StreamWriter } from './http.ts';
 import {
   bodyLimit,
   answerError,
+  ResponseHead,
   headerSafe,
   incomingReq,
   payloadTooLarge,
@@ -82,37 +83,18 @@ function remoteIp(socket: Socket | Duplex): string {
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr;
 }
 
-class NodeRes implements OutgoingRes {
-  private code = 200;
-  private readonly headers: [string, string][] = [];
-  /** Set when the request body was left unread: close after answering. */
-  unreadBody = false;
-
+class NodeRes extends ResponseHead implements OutgoingRes {
   constructor(
     private readonly res: ServerResponse,
     private readonly flight: Flight,
     /** HEAD: headers only. */
     private readonly head: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   get started(): boolean {
     return this.flight.started;
-  }
-
-  status(code: number): Res {
-    this.code = code;
-    return this;
-  }
-
-  header(name: string, value: string): Res {
-    const lower = name.toLowerCase();
-    // one value per header, except cookies which legitimately repeat
-    if (lower !== 'set-cookie') {
-      const i = this.headers.findIndex(([n]) => n.toLowerCase() === lower);
-      if (i >= 0) this.headers.splice(i, 1);
-    }
-    this.headers.push([headerSafe(name), headerSafe(value)]);
-    return this;
   }
 
   /** The status line and headers; `extra` are the framing headers uWS would add itself. */

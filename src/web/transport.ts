@@ -104,3 +104,29 @@ export function answerError(res: OutgoingRes, e: unknown): void {
   const r = errorReply(e);
   res.status(r.status).json(r.body);
 }
+
+/**
+ * The status and headers of a response being prepared, the same for every server library:
+ * one value per header (cookies may repeat), control characters stripped.
+ */
+export abstract class ResponseHead {
+  protected code = 200;
+  protected readonly headers: [string, string][] = [];
+  /** Set when the request body was left unread: close after answering. */
+  unreadBody = false;
+
+  status(code: number): this {
+    this.code = code;
+    return this;
+  }
+
+  header(name: string, value: string): this {
+    const lower = name.toLowerCase();
+    if (lower !== 'set-cookie') {
+      const i = this.headers.findIndex(([n]) => n.toLowerCase() === lower);
+      if (i >= 0) this.headers.splice(i, 1);
+    }
+    this.headers.push([headerSafe(name), headerSafe(value)]);
+    return this;
+  }
+}

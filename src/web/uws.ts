@@ -5,10 +5,11 @@
 import type * as uWS from '@trufflesuite/uws-js-unofficial';
 import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
-import type { Res, StreamWriter } from './http.ts';
+import type { StreamWriter } from './http.ts';
 import {
   bodyLimit,
   answerError,
+  ResponseHead,
   headerSafe,
   incomingReq,
   payloadTooLarge,
@@ -52,38 +53,19 @@ function remoteIp(res: uWS.HttpResponse): string {
   }
 }
 
-class UwsRes implements OutgoingRes {
-  private code = 200;
-  private readonly headers: [string, string][] = [];
-  /** Set when the request body was left unread: close after answering. */
-  unreadBody = false;
-
+class UwsRes extends ResponseHead implements OutgoingRes {
   constructor(
     private readonly res: uWS.HttpResponse,
     private readonly flight: Flight,
     /** HEAD: headers only. (This uWS build ignores closeConnection on endWithoutBody, so a
      * HEAD connection stays open for the client to reuse or close.) */
     private readonly head: boolean,
-  ) {}
+  ) {
+    super();
+  }
 
   get started(): boolean {
     return this.flight.started;
-  }
-
-  status(code: number): Res {
-    this.code = code;
-    return this;
-  }
-
-  header(name: string, value: string): Res {
-    const lower = name.toLowerCase();
-    // one value per header, except cookies which legitimately repeat
-    if (lower !== 'set-cookie') {
-      const i = this.headers.findIndex(([n]) => n.toLowerCase() === lower);
-      if (i >= 0) this.headers.splice(i, 1);
-    }
-    this.headers.push([headerSafe(name), headerSafe(value)]);
-    return this;
   }
 
   private writeHead(contentType: string | undefined): void {
