@@ -10,23 +10,9 @@ export interface Session {
   language?: Lang;
 }
 
-export interface Config {
-  webPort: number;
-  language: Lang;
-  ivrDid: string;
-  engineAddress: string;
-  enginePort: number;
-  engineTimeout: number;
-  timezone: string;
-  defaultCallingAddress: string;
-  defaultCallingForced: boolean;
-  serviceLog: boolean;
-  csvSeparator: string;
-  currency: string;
-  unitPrice: string;
-  warningSeconds: number;
-  billingSchedule: string;
-}
+// The server's own types, where the JSON carries them unchanged (type-only: nothing is bundled).
+export type { Config } from '../src/store/types.ts';
+export type { LiveCall } from '../src/web/appliance.ts';
 
 export interface User {
   id: string;
@@ -63,20 +49,6 @@ export interface CostRow {
   h2: number;
   increment?: number;
   setup?: number;
-}
-
-export interface LiveCall {
-  callId: string;
-  caller: string;
-  status: 'offered' | 'ivr' | 'dialing' | 'ringing' | 'connected' | string;
-  userId: string | null;
-  creditUnits: number | null;
-  creditAmount: string | null;
-  dialed: string;
-  rate: number | null;
-  duration: number;
-  consumptionUnits: number;
-  consumptionAmount: string;
 }
 
 export interface Cdr {
