@@ -12,11 +12,12 @@ import { log } from '../log.ts';
 import type { StreamWriter } from './http.ts';
 import {
   bodyLimit,
+  admitBody,
   answerError,
+  BodyCollector,
   ResponseHead,
   headerSafe,
   incomingReq,
-  payloadTooLarge,
   STATUS_TEXT,
   statusLine,
   type Adapter,
@@ -227,46 +228,25 @@ function onHttp(core: WebCore, req: IncomingMessage, res: ServerResponse, expect
     );
   };
 
-  const length = headers.get('content-length');
-  const chunked = headers.has('transfer-encoding');
-  if (length !== undefined && !/^\d+$/.test(length.trim())) {
-    out.unreadBody = true;
-    out.status(400).json({ error: 'bad Content-Length', code: 'BAD_REQUEST' });
-    return;
-  }
-  const declared = length === undefined ? 0 : Number(length);
-  const limit = bodyLimit(method, path);
-  if (declared > limit) {
-    answerError(out, payloadTooLarge(limit));
-    return;
-  }
-  if (declared === 0 && !chunked) {
+  const admission = admitBody(headers, method, path, out);
+  if (admission === 'answered') return;
+  if (admission === 'empty') {
     run(Buffer.alloc(0));
     return;
   }
   if (expectContinue) res.writeContinue();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let refused = false;
+  // past the limit the rest is read and dropped until the connection closes after the 413
+  const body = new BodyCollector(admission.limit, out);
   source.on('data', (chunk: Buffer) => {
     try {
-      if (refused || flight.aborted) return;
-      size += chunk.length;
-      if (size > limit) {
-        // the rest is read and dropped until the connection closes after the 413
-        refused = true;
-        chunks.length = 0;
-        answerError(out, payloadTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
+      if (!flight.aborted) body.add(chunk);
     } catch (e) {
       log('HTTP_ADAPTER_ERROR', { method, path, error: errText(e) });
     }
   });
   source.on('end', () => {
-    if (refused || flight.aborted) return;
-    run(Buffer.concat(chunks, size));
+    if (body.refused || flight.aborted) return;
+    run(body.body());
   });
 }
 

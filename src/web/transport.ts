@@ -130,3 +130,54 @@ export abstract class ResponseHead {
     return this;
   }
 }
+
+/** What the headers allow of a request body before any of it is read. */
+export type BodyAdmission = 'answered' | 'empty' | { limit: number };
+
+/**
+ * Checks Content-Length and the route's body limit. 'answered': the request was refused
+ * (400 or 413) and the body must not be read; 'empty': nothing to read.
+ */
+export function admitBody(headers: Map<string, string>, method: string, path: string, out: ResponseHead & OutgoingRes): BodyAdmission {
+  const length = headers.get('content-length');
+  if (length !== undefined && !/^\d+$/.test(length.trim())) {
+    out.unreadBody = true;
+    out.status(400).json({ error: 'bad Content-Length', code: 'BAD_REQUEST' });
+    return 'answered';
+  }
+  const declared = length === undefined ? 0 : Number(length);
+  const limit = bodyLimit(method, path);
+  if (declared > limit) {
+    answerError(out, payloadTooLarge(limit));
+    return 'answered';
+  }
+  return declared === 0 && !headers.has('transfer-encoding') ? 'empty' : { limit };
+}
+
+/** Gathers a body chunk by chunk; past the limit it answers 413 once and keeps nothing. */
+export class BodyCollector {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  refused = false;
+
+  constructor(
+    private readonly limit: number,
+    private readonly out: OutgoingRes,
+  ) {}
+
+  add(chunk: Buffer): void {
+    if (this.refused) return;
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.refused = true;
+      this.chunks = [];
+      answerError(this.out, payloadTooLarge(this.limit));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  body(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
+  }
+}

@@ -7,12 +7,12 @@ import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
 import type { StreamWriter } from './http.ts';
 import {
-  bodyLimit,
+  admitBody,
   answerError,
+  BodyCollector,
   ResponseHead,
   headerSafe,
   incomingReq,
-  payloadTooLarge,
   statusLine,
   type Adapter,
   type Listening,
@@ -224,38 +224,19 @@ function onHttp(core: WebCore, res: uWS.HttpResponse, req: uWS.HttpRequest): voi
     );
   };
 
-  const length = headers.get('content-length');
-  const chunked = headers.has('transfer-encoding');
-  if (length !== undefined && !/^\d+$/.test(length.trim())) {
-    out.unreadBody = true;
-    out.status(400).json({ error: 'bad Content-Length', code: 'BAD_REQUEST' });
-    return;
-  }
-  const declared = length === undefined ? 0 : Number(length);
-  const limit = bodyLimit(method, path);
-  if (declared > limit) {
-    answerError(out, payloadTooLarge(limit));
-    return;
-  }
-  if (declared === 0 && !chunked) {
+  const admission = admitBody(headers, method, path, out);
+  if (admission === 'answered') return;
+  if (admission === 'empty') {
     run(Buffer.alloc(0));
     return;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let refused = false;
+  const body = new BodyCollector(admission.limit, out);
   res.onData((chunk, isLast) => {
     try {
-      if (refused || flight.aborted) return;
-      size += chunk.byteLength;
-      if (size > limit) {
-        refused = true;
-        answerError(out, payloadTooLarge(limit));
-        return;
-      }
+      if (body.refused || flight.aborted) return;
       // uWS neuters the ArrayBuffer after this callback: copy it
-      chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
-      if (isLast) run(Buffer.concat(chunks, size));
+      body.add(Buffer.from(new Uint8Array(chunk).slice()));
+      if (isLast && !body.refused) run(body.body());
     } catch (e) {
       log('HTTP_ADAPTER_ERROR', { method, path, error: e instanceof Error ? e.message : String(e) });
     }
