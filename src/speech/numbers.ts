@@ -95,6 +95,7 @@ const DOLLAR = ['dollar', 'dollars', 'usd', '$', 'us dollar', 'us dollars'];
 
 /** Latin letters that have no decomposition to a base letter plus accent. */
 const LETTERS: Record<string, string> = { ł: 'l', ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', þ: 'th', ı: 'i' };
+const OTHER_LETTERS = new RegExp(`[${Object.keys(LETTERS).join('')}]`, 'g');
 
 /** Lower-case ASCII, accents dropped, anything else folded to '-': "Francs CFA" → "francs-cfa". */
 export function currencySlug(currency: string): string {
@@ -102,7 +103,7 @@ export function currencySlug(currency: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/[łøæœßđðþı]/g, (c) => LETTERS[c] ?? '-')
+    .replace(OTHER_LETTERS, (c) => LETTERS[c] ?? '-')
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 32)
