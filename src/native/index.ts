@@ -133,8 +133,12 @@ function installed(pkg: string): { root: string; dir: string } | null {
   }
 }
 
-function describe(t: NativeTarget): string {
-  const libc = t.libc === 'glibc' ? `glibc ${t.glibc}` : t.libc ?? 'no libc tag';
+/**
+ * The target in words. The glibc version costs a process report (~5-10 ms), so only the
+ * messages of a binary that failed to load carry it, not the /health report of a healthy start.
+ */
+function describe(t: NativeTarget, glibcVersion = true): string {
+  const libc = t.libc === 'glibc' ? (glibcVersion ? `glibc ${t.glibc}` : 'glibc') : t.libc ?? 'no libc tag';
   return `${targetDir(t)}${t.armVersion ? ` (armv${t.armVersion})` : ''}, Node ${process.versions.node} (ABI ${t.abi}), ${libc}`;
 }
 
@@ -207,7 +211,7 @@ export function loadNativeAddon(name: AddonName): unknown {
  * this loader (in development the packages load their own), or `missing: <why>`.
  */
 export function nativesReport(): Record<string, string> {
-  const out: Record<string, string> = { target: describe(hostTarget()), mode: bundled ? 'bundle' : 'development' };
+  const out: Record<string, string> = { target: describe(hostTarget(), false), mode: bundled ? 'bundle' : 'development' };
   for (const name of NATIVE_NAMES) {
     const done = loaded.get(name);
     if (done) { out[name] = done.shown; continue; }
