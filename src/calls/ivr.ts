@@ -62,12 +62,8 @@ async function askPin(s: CallSession, ctx: FlowContext): Promise<string | null> 
       return user.id;
     }
     log('IVR_BAD_PIN', { call: s.callId, from: s.from, attempt: i + 1 });
-    if (ctx.guard.fail(s.from)) {
-      log('IVR_CALLER_LOCKED', { from: s.from });
-      s.outcome = 'CALLER_LOCKED';
-      await new Hangup(say(ctx, [...PROMPTS.lockedOut, ...PROMPTS.goodbye])).run(s);
-      return null;
-    }
+    // a lock refuses the number's next calls; this call keeps the tries it was promised
+    if (ctx.guard.fail(s.from)) log('IVR_CALLER_LOCKED', { from: s.from });
   }
   s.outcome = 'BAD_PIN';
   await new Hangup(say(ctx, [...PROMPTS.accessDenied, ...PROMPTS.goodbye])).run(s);

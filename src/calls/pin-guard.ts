@@ -1,5 +1,6 @@
-// Brute-force guard on the PIN: too many wrong PINs from one calling number lock it out.
-// Withheld callers share one key ('') on purpose: hiding the number must not buy more guesses.
+// Brute-force guard on the PIN: too many wrong PINs from one calling number lock it out of
+// its next calls. A withheld caller has no number to lock: one shared key would let anyone
+// lock every withheld caller out; their guesses stay bounded by the tries of each call.
 import type { Clock } from '../clock.ts';
 
 export const PIN_GUARD = { failures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
@@ -11,6 +12,7 @@ export class PinGuard {
   constructor(private readonly clock: Clock) {}
 
   isLocked(caller: string): boolean {
+    if (caller === '') return false;
     const until = this.lockedUntil.get(caller);
     if (until === undefined) return false;
     if (this.clock.now() < until) return true;
@@ -20,6 +22,7 @@ export class PinGuard {
 
   /** Records a wrong PIN; true when this failure locks the number out. */
   fail(caller: string): boolean {
+    if (caller === '') return false;
     const now = this.clock.now();
     const recent = (this.failures.get(caller) ?? []).filter((t) => now - t < PIN_GUARD.windowMs);
     recent.push(now);
@@ -32,7 +35,9 @@ export class PinGuard {
     return false;
   }
 
+  /** A right PIN: the number's past failures (and a lock its own call set) are forgiven. */
   succeed(caller: string): void {
     this.failures.delete(caller);
+    this.lockedUntil.delete(caller);
   }
 }

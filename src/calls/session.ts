@@ -50,6 +50,12 @@ export class CallSession {
   outcome = 'NORMAL';
   hangupSentAt: number | null = null;
   ended: Ended | null = null;
+  /** True while a flow drives the call; a replayed call with no flow left is released. */
+  flowRunning = false;
+  /** A release that could not reach the engine (link down): sent again once it is back. */
+  releaseOwed: { prompts: string[]; cause: number } | null = null;
+  /** The engine's commands for this call; refused once the call is gone. */
+  readonly engine: CallCommands;
   private digitBuffer = '';
   private waiters = new Set<Waiter>();
   private goneResolve!: (e: Ended) => void;
@@ -60,10 +66,37 @@ export class CallSession {
     readonly from: string,
     readonly to: string,
     readonly offerAt: number,
-    readonly engine: CallCommands,
+    engine: CallCommands,
     readonly clock: Clock,
   ) {
     this.gone = new Promise((r) => (this.goneResolve = r));
+    this.engine = this.guarded(engine);
+  }
+
+  /**
+   * ENDED can arrive in the same read as the OK a step awaits: the step resumes after the
+   * call is gone, and must not send the engine commands for a call it no longer has.
+   */
+  private guarded(engine: CallCommands): CallCommands {
+    const gone = (): CallGone | null => (this.ended ? new CallGone(this.ended) : null);
+    const or = <T>(send: () => Promise<T>): Promise<T> => {
+      const g = gone();
+      return g ? Promise.reject(g) : send();
+    };
+    return {
+      answer: (call) => or(() => engine.answer(call)),
+      play: (call, prompts, bargein) => {
+        const g = gone();
+        if (!g) return engine.play(call, prompts, bargein);
+        const ack = Promise.reject(g);
+        ack.catch(() => {}); // the caller awaits it; never an unhandled rejection
+        return { ref: -1, ack };
+      },
+      stopPlayback: (call) => or(() => engine.stopPlayback(call)),
+      dial: (call, o) => or(() => engine.dial(call, o)),
+      limit: (call, seconds) => or(() => engine.limit(call, seconds)),
+      hangup: (call, o) => or(() => engine.hangup(call, o)),
+    };
   }
 
   // ---- events from the engine ----

@@ -17,6 +17,8 @@ const row = (prefix: string, h1: number): CostRow => ({ prefix, h1, h2Begin: '00
 /** An engine double: records every command, acknowledges it, and lets the test send events. */
 class FakeEngine implements EngineSource {
   sent: string[] = [];
+  /** While true every command fails as on a lost link, and nothing reaches the engine. */
+  down = false;
   private ref = 0;
   private handlers = new Map<string, ((e: never) => void)[]>();
   on<K extends keyof EngineEvents>(name: K, fn: (e: EngineEvents[K]) => void) {
@@ -26,6 +28,7 @@ class FakeEngine implements EngineSource {
     for (const fn of this.handlers.get(name) ?? []) fn(e as never);
   }
   private log(line: string) {
+    if (this.down) return Promise.reject(new AppError('LINK_DOWN', `link down: ${line} not sent`));
     this.sent.push(line);
     return Promise.resolve();
   }
@@ -240,7 +243,7 @@ function storeOf(w: ReturnType<typeof world>) {
     userByCallerId: (c: string) => [...users.values()].find((u) => u.callerId === c),
     didRoute: () => undefined,
     journal: (c: OpenCall) => void w.journal.set(c.callId, { ...c }),
-    checkpoint: () => {},
+    checkpoint: (at: number, ids: string[]) => ids.forEach((id) => w.journal.get(id) && (w.journal.get(id)!.checkpointAt = at)),
     settle: (s: { callId: string; userId: string; units: number; cdr: Cdr }) => {
       const u = users.get(s.userId)!;
       u.units -= Math.min(u.units, s.units);
@@ -267,5 +270,201 @@ describe('Switchboard and engine errors', () => {
     await tick();
     await tick();
     assert.equal(w.engine.last('HANGUP'), 'HANGUP L1');
+  });
+});
+
+/** A board started over the world's data, as after a restart, with an engine of its own. */
+function restarted(w: ReturnType<typeof world>) {
+  const engine = new FakeEngine();
+  const board = new Switchboard(engine, w.clock);
+  const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
+  board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
+  return { engine, board, meter };
+}
+
+/** Wrong PINs from a number, each call its three tries, `n` calls. */
+async function wrongPinCalls(w: ReturnType<typeof world>, from: string, calls: number, pins = 3) {
+  for (let c = 0; c < calls; c++) {
+    const call = `P${from}-${c}`;
+    w.engine.emit('offer', { call, from, to: '6000', at: w.clock.now() });
+    for (let i = 0; i < pins; i++) {
+      await tick();
+      w.engine.emit('digits', { call, digits: '0000#', at: w.clock.now() });
+      w.engine.emit('played', { call, ref: w.engine.lastPlayRef(), interrupted: true });
+    }
+    await tick();
+    await tick();
+    w.engine.emit('ended', { call, by: 'app', cause: '16', at: w.clock.now(), replayed: false });
+  }
+}
+
+describe('Switchboard: the PIN lock-out', () => {
+  it('a call keeps its three tries when the number reaches five failures; the next call is refused', async () => {
+    const w = world();
+    await wrongPinCalls(w, '9999', 2); // failures 1-3, then 4-6: the lock falls during the 2nd call
+    const second = w.engine.sent.filter((l) => l.startsWith('HANGUP P9999-1'));
+    assert.equal(second.length, 1);
+    assert.match(second[0]!, /vm-incorrect.*goodbye/); // three wrong PINs, not the lock-out
+    const pinPrompts = w.engine.sent.filter((l) => l.startsWith('PLAY P9999-1 '));
+    assert.equal(pinPrompts.length, 3);
+    w.engine.emit('offer', { call: 'Q1', from: '9999', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('HANGUP')!, /^HANGUP Q1 .*please-try-call-later/);
+    assert.equal(w.engine.last('PLAY Q1'), undefined);
+  });
+
+  it('a right PIN forgives the number; withheld callers are never locked out', async () => {
+    const w = world();
+    await wrongPinCalls(w, '', 3);
+    w.engine.emit('offer', { call: 'R1', from: '', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('PLAY R1')!, /agent-pass/);
+    await wrongPinCalls(w, '8888', 1, 3);
+    // 4th failure, then the right PIN: the count starts again, so 4 more failures lock nothing
+    w.engine.emit('offer', { call: 'S1', from: '8888', to: '6000', at: w.clock.now() });
+    await tick();
+    w.engine.emit('digits', { call: 'S1', digits: '0000#', at: w.clock.now() });
+    w.engine.emit('played', { call: 'S1', ref: w.engine.lastPlayRef(), interrupted: true });
+    await tick();
+    w.engine.emit('digits', { call: 'S1', digits: '2345#', at: w.clock.now() });
+    w.engine.emit('played', { call: 'S1', ref: w.engine.lastPlayRef(), interrupted: true });
+    await tick();
+    assert.match(w.engine.last('PLAY S1')!, /vm-youhave/);
+    w.engine.emit('ended', { call: 'S1', by: 'caller', cause: '16', at: w.clock.now(), replayed: false });
+    await wrongPinCalls(w, '8888', 1, 3);
+    await wrongPinCalls(w, '8888', 1, 1);
+    w.engine.emit('offer', { call: 'T1', from: '8888', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('PLAY T1')!, /agent-pass/);
+  });
+});
+
+describe('Switchboard across a lost link', () => {
+  it('an IVR call whose command was lost with the link is released once the replay lists it; its CDR ends when that HANGUP reached the engine', async () => {
+    const w = world();
+    const engine = w.engine as FakeEngine & { play: FakeEngine['play'] };
+    const play = engine.play.bind(engine);
+    engine.play = () => {
+      engine.down = true; // the link drops before the PLAY is answered
+      const ack = Promise.reject(new AppError('LINK_DOWN', 'engine link lost before PLAY was answered'));
+      ack.catch(() => {});
+      return { ref: 99, ack };
+    };
+    w.engine.emit('offer', { call: 'M1', from: '9999', to: '6000', at: w.clock.now() });
+    await tick();
+    await tick();
+    w.engine.emit('state', { state: 'down' });
+    assert.equal(w.engine.last('HANGUP M1'), undefined);
+    w.clock.advance(8000);
+    engine.down = false;
+    engine.play = play;
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('active', { call: 'M1', from: '9999', to: '6000', state: 'ivr', connectedAt: null });
+    w.engine.emit('synced', {});
+    await tick();
+    assert.equal(w.engine.last('HANGUP M1'), 'HANGUP M1');
+    const released = w.clock.now(); // the HANGUP that reached the engine, not the lost one 8 s before
+    w.clock.advance(300);
+    w.engine.emit('ended', { call: 'M1', by: 'app', cause: '16', at: w.clock.now(), replayed: false });
+    await tick();
+    const cdr = w.cdrs.find((c) => c.callId === 'M1')!;
+    assert.equal(cdr.endAt, released);
+    assert.equal(cdr.cost, 0);
+  });
+
+  it('a dial whose FAILED was lost with the link: the replay shows the caller back in the IVR, who is asked again', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'F9', from: '5173', to: '6000', at: w.clock.now() });
+    await tick();
+    w.engine.emit('digits', { call: 'F9', digits: '0141587070#', at: w.clock.now() });
+    await tick();
+    await tick();
+    assert.match(w.engine.last('DIAL F9')!, /to=0141587070/);
+    const plays = w.engine.sent.filter((l) => l.startsWith('PLAY F9')).length;
+    w.engine.emit('state', { state: 'down' });
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('active', { call: 'F9', from: '5173', to: '6000', state: 'ivr', connectedAt: null });
+    w.engine.emit('synced', {});
+    await tick();
+    await tick();
+    assert.equal(w.engine.sent.filter((l) => l.startsWith('PLAY F9')).length, plays + 1);
+    assert.match(w.engine.last('PLAY F9')!, /vm-enter-num-to-call/);
+    assert.equal(w.engine.last('HANGUP F9'), undefined);
+  });
+
+  it('a replayed connected call with no connect instant is metered from the replay, not hung up', async () => {
+    const w = world();
+    const c = w.clock.now();
+    w.journal.set('AC', {
+      callId: 'AC', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
+      connectedAt: null, row: row('DEFAULT', 200), checkpointAt: null,
+    });
+    const { engine, meter } = restarted(w);
+    engine.emit('state', { state: 'replay' });
+    engine.emit('active', { call: 'AC', from: '5173', to: '0141587070', state: 'connected', connectedAt: null });
+    engine.emit('synced', {});
+    assert.equal(meter.isLive('AC'), true);
+    assert.equal(engine.last('HANGUP AC'), undefined);
+    engine.emit('ended', { call: 'AC', by: 'caller', cause: '16', at: c + 4000, replayed: false });
+    assert.equal(w.cdrs.at(-1)!.cost, 4 * 200);
+  });
+
+  it('no command follows an ENDED that came in the same read as the OK a step awaited', async () => {
+    const w = world();
+    const engine = w.engine as FakeEngine & { answer: FakeEngine['answer'] };
+    let ok!: () => void;
+    engine.answer = (call: string) => {
+      engine.sent.push(`ANSWER ${call}`);
+      return new Promise<void>((r) => (ok = r));
+    };
+    w.engine.emit('offer', { call: 'N1', from: '9999', to: '6000', at: w.clock.now() });
+    await tick();
+    ok();
+    w.engine.emit('ended', { call: 'N1', by: 'caller', cause: '16', at: w.clock.now(), replayed: false });
+    await tick();
+    await tick();
+    assert.deepEqual(w.engine.sent.filter((l) => / N1\b/.test(l)), ['ANSWER N1']);
+    assert.equal(w.cdrs.find((c) => c.callId === 'N1')?.cost, 0);
+  });
+
+  it('checkpoints stop while the link is down and start again after the replay', () => {
+    const w = world();
+    const c = w.clock.now();
+    w.journal.set('CP', {
+      callId: 'CP', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
+      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c,
+    });
+    const { engine, meter } = restarted(w);
+    engine.emit('state', { state: 'replay' });
+    engine.emit('active', { call: 'CP', from: '5173', to: '0141587070', state: 'connected', connectedAt: c });
+    engine.emit('synced', {});
+    w.clock.advance(2000);
+    meter.checkpointNow();
+    assert.equal(w.journal.get('CP')!.checkpointAt, c + 2000);
+    engine.emit('state', { state: 'down' });
+    w.clock.advance(7000);
+    meter.checkpointNow();
+    assert.equal(w.journal.get('CP')!.checkpointAt, c + 2000);
+    // the engine forgot the call: settled at the last instant it was known to be up
+    engine.emit('state', { state: 'replay' });
+    engine.emit('synced', {});
+    assert.equal(w.cdrs.at(-1)!.callId, 'CP');
+    assert.equal(w.cdrs.at(-1)!.cost, 2 * 200);
+    assert.equal(w.cdrs.at(-1)!.recovered, true);
+  });
+
+  it('a call the engine replays as ivr after a restart is released and leaves a CDR costing nothing', async () => {
+    const w = world();
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('active', { call: 'K4', from: '5175', to: '6000', state: 'ivr', connectedAt: null });
+    w.engine.emit('synced', {});
+    await tick();
+    assert.equal(w.engine.last('HANGUP K4'), 'HANGUP K4');
+    w.engine.emit('ended', { call: 'K4', by: 'app', cause: '16', at: w.clock.now(), replayed: false });
+    await tick();
+    const cdr = w.cdrs.find((x) => x.callId === 'K4')!;
+    assert.equal(cdr.cost, 0);
+    assert.equal(cdr.from, '5175');
+    assert.equal(cdr.cause, 'RECOVERED');
   });
 });

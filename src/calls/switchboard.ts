@@ -56,6 +56,7 @@ export class Switchboard implements MeterListener {
     e.on('active', (ev) => this.onActive(ev));
     e.on('state', (ev) => {
       if (ev.state === 'replay' || ev.state === 'handshake') this.replaySeen = new Set();
+      if (ev.state === 'down') this.meter.pauseCheckpoints();
     });
     e.on('synced', () => this.onSynced());
   }
@@ -183,13 +184,25 @@ export class Switchboard implements MeterListener {
   private onActive(ev: EngineEvents['active']): void {
     this.replaySeen?.add(ev.call);
     const s = this.sessions.get(ev.call);
+    if (s && !s.ended && (s.releaseOwed || !s.flowRunning)) {
+      // our release, or the flow that would have sent it, was lost with the link: release now
+      const owed = s.releaseOwed ?? { prompts: [], cause: NORMAL_CLEARING };
+      log('REPLAY_RELEASE', { call: ev.call, state: ev.state, owed: s.releaseOwed !== null });
+      new Hangup(owed.prompts, owed.cause).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
+    }
     const entry = this.meter.journalEntry(ev.call);
     if (ev.state === 'connected') {
-      const connectedAt = ev.connectedAt ?? entry?.connectedAt ?? null;
-      if (!entry || connectedAt === null) {
+      if (!entry) {
         log('REPLAY_UNKNOWN_CALL', { call: ev.call, state: ev.state });
         this.engine.hangup(ev.call, { cause: NORMAL_CLEARING }).catch(() => {});
         return;
+      }
+      let connectedAt = ev.connectedAt ?? entry.connectedAt;
+      if (connectedAt === null) {
+        // connected while we could not hear it, and the engine gives no instant: billed from
+        // now (never more than the caller used) rather than hung up unbilled
+        connectedAt = this.clock.now();
+        log('REPLAY_CONNECT_TIME_MISSING', { call: ev.call, billed_from: connectedAt });
       }
       if (!this.meter.isLive(ev.call)) this.meter.start(ev.call, connectedAt);
       if (s) {
@@ -204,10 +217,23 @@ export class Switchboard implements MeterListener {
       if (!s) this.adopt(ev.call, ev.from, ev.to, entry.offerAt, entry.userId, entry.dialed, null);
       return;
     }
-    if (s && !s.ended && (ev.state === 'ivr' || ev.state === 'offered')) return; // ours, still running
-    // offered/ivr calls replayed after a restart are released and cost nothing
+    if (s && !s.ended) {
+      // ours: a dial whose FAILED was lost with the link is over (the engine is back to the
+      // caller); the flow carries on as after any failed attempt
+      if ((ev.state === 'ivr' || ev.state === 'offered') && (s.status === 'dialing' || s.status === 'ringing')) {
+        s.onFailed('lost', this.clock.now());
+      }
+      return;
+    }
+    // offered/ivr calls replayed after a restart are released and cost nothing, with a CDR
     log('REPLAY_RELEASE', { call: ev.call, state: ev.state });
-    this.engine.hangup(ev.call, { cause: NORMAL_CLEARING }).catch(() => {});
+    const released = new CallSession(ev.call, ev.from, ev.to, this.clock.now(), this.engine, this.clock);
+    released.outcome = 'RECOVERED';
+    this.sessions.set(ev.call, released);
+    this.run(released, async () => {
+      await new Hangup().run(released);
+      await released.gone;
+    });
   }
 
   /** A call the engine still holds but no session runs (after a restart): it waits for its end. */
@@ -235,6 +261,14 @@ export class Switchboard implements MeterListener {
     const seen = this.replaySeen;
     this.replaySeen = null;
     if (!seen) return;
+    try {
+      this.reconcile(seen);
+    } finally {
+      this.meter.resumeCheckpoints();
+    }
+  }
+
+  private reconcile(seen: Set<string>): void {
     // Calls we had that the engine no longer knows: settled at their last checkpoint.
     for (const entry of this.meter.openCalls()) {
       if (seen.has(entry.callId)) continue;
@@ -254,6 +288,7 @@ export class Switchboard implements MeterListener {
 
   // ---- running and ending calls ----
   private run(s: CallSession, flow: () => Promise<void>): void {
+    s.flowRunning = true;
     flow()
       .catch((e) => {
         if (e instanceof CallGone) return;
@@ -261,7 +296,10 @@ export class Switchboard implements MeterListener {
         log('CALL_FLOW_ERROR', { call: s.callId, code: s.outcome, error: (e as Error).message });
         if (!s.ended) this.release(s, []);
       })
-      .finally(() => this.afterFlow(s));
+      .finally(() => {
+        s.flowRunning = false;
+        this.afterFlow(s);
+      });
   }
 
   /** Once a flow is done the call must end; if the engine never says so, settle anyway. */
@@ -269,6 +307,8 @@ export class Switchboard implements MeterListener {
     if (s.ended) return;
     const t = this.clock.at(this.clock.now() + ENDED_GRACE_MS, () => {
       if (s.ended || this.sessions.get(s.callId) !== s) return;
+      // a release still owed waits for the link: the replay will say how the call ended
+      if (s.releaseOwed) return this.afterFlow(s);
       const at = s.hangupSentAt ?? this.clock.now();
       s.onEnded({ at, by: 'app', cause: 'timeout' });
       this.finish(s.callId, at, s.outcome, false);

@@ -181,7 +181,7 @@ test('commands carry increasing refs; OK resolves, ERR rejects with ENGINE_ERROR
     assert.match(e.message, /already dialing/);
     return true;
   });
-  // refs keep counting, also across reconnections
+  // refs keep counting on one link
   const next = r.link.play('A1', ['fr/goodbye'], false);
   assert.equal(next.ref, 9);
   await tick();
@@ -220,6 +220,28 @@ test('sending while not connected rejects at once with LINK_DOWN; link loss reje
   await assert.rejects(p, (e: unknown) => isAppError(e) && e.code === 'LINK_DOWN');
   assert.equal(r.link.state, 'down');
   await assert.rejects(r.link.answer('A1'), (e: unknown) => isAppError(e) && e.code === 'LINK_DOWN');
+  await r.link.stop();
+});
+
+test('refs count per link: each new connection starts again at ref=1', async () => {
+  const r = new Rig();
+  await r.up();
+  r.link.answer('A1').catch(() => {});
+  r.link.hangup('A1').catch(() => {});
+  await tick();
+  assert.deepEqual(r.end.lines.slice(1), ['ANSWER call=A1 ref=1', 'HANGUP call=A1 ref=2']);
+  r.end.eng.close();
+  await tick();
+  await r.advance(500); // first reconnect attempt
+  r.send('HELLO proto=1 engine=mock/1');
+  r.send('SYNCED');
+  await tick();
+  assert.equal(r.link.state, 'up');
+  const again = r.link.hangup('B1');
+  await tick();
+  assert.equal(r.end.lines.at(-1), 'HANGUP call=B1 ref=1');
+  r.send('OK ref=1');
+  await again;
   await r.link.stop();
 });
 

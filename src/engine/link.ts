@@ -320,6 +320,9 @@ export class EngineLink {
     );
     this.conn = conn;
     this.failing = false;
+    // refs count per link (spec): each connection starts at 1; the previous one's pending
+    // commands were all failed when it was lost, so no answer can be taken for another's
+    this.nextRef = 1;
     this.setState('handshake', { peer: t.peer });
     t.write(encode('HELLO', { proto: 1, app: this.opts.appName }) + '\n');
     this.schedulePing(conn);

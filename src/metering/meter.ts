@@ -62,6 +62,7 @@ export class Meter {
   private byUser = new Map<string, Set<string>>();
   private recheck = new Map<string, Timer>();
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private checkpointsPaused = false;
 
   constructor(
     private readonly deps: {
@@ -259,8 +260,20 @@ export class Meter {
     this.checkpointTimer = null;
   }
 
+  /**
+   * While the engine link is down nothing tells us a call is still up: checkpoints stop, so
+   * a call the engine has forgotten meanwhile is not billed for the outage.
+   */
+  pauseCheckpoints(): void {
+    this.checkpointsPaused = true;
+  }
+  resumeCheckpoints(): void {
+    this.checkpointsPaused = false;
+  }
+
   /** Writes every connected call's last-seen instant (recovery bills up to it). */
   checkpointNow(): void {
+    if (this.checkpointsPaused) return;
     const ids = [...this.live.keys()];
     if (ids.length === 0) return;
     const now = this.deps.clock.now();

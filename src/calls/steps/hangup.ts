@@ -1,3 +1,4 @@
+import { isAppError } from '../../errors.ts';
 import type { CallSession } from '../session.ts';
 import type { Step } from './step.ts';
 
@@ -17,10 +18,21 @@ export class Hangup implements Step<void> {
 
   async run(s: CallSession): Promise<void> {
     if (s.ended) return;
-    if (s.hangupSentAt === null) s.hangupSentAt = s.clock.now();
-    await s.engine.hangup(s.callId, {
-      cause: this.cause,
-      prompts: this.prompts.length ? this.prompts : undefined,
-    });
+    const first = s.hangupSentAt === null;
+    if (first) s.hangupSentAt = s.clock.now();
+    try {
+      await s.engine.hangup(s.callId, {
+        cause: this.cause,
+        prompts: this.prompts.length ? this.prompts : undefined,
+      });
+      s.releaseOwed = null;
+    } catch (e) {
+      if (isAppError(e) && e.code === 'LINK_DOWN') {
+        // never reached the engine: it does not end billable time, and is owed once the link is back
+        if (first) s.hangupSentAt = null;
+        s.releaseOwed = { prompts: this.prompts, cause: this.cause };
+      }
+      throw e;
+    }
   }
 }
