@@ -117,6 +117,9 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     balanceChanged(userId: string) {
       meter.balanceChanged(userId);
     },
+    available(userId: string) {
+      return meter.available(userId);
+    },
   };
 
   let web: Awaited<ReturnType<typeof startWeb>>;

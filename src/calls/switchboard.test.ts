@@ -468,3 +468,15 @@ describe('Switchboard across a lost link', () => {
     assert.equal(cdr.cause, 'RECOVERED');
   });
 });
+
+describe('Switchboard shutdown', () => {
+  it('a call offered while stopping is answered, then released with its prompt', async () => {
+    const w = world();
+    const stopped = w.board.shutdown(10);
+    w.engine.emit('offer', { call: 'SD2', from: '5173', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.deepEqual(w.engine.sent.filter((l) => l.includes(' SD2')).map((l) => l.split(' ')[0]), ['ANSWER', 'HANGUP']);
+    assert.match(w.engine.last('HANGUP SD2')!, /please-try-call-later/);
+    await stopped;
+  });
+});

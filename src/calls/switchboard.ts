@@ -10,6 +10,7 @@ import { runDid, runOneStep } from './direct.ts';
 import { codeOf, say, type FlowContext } from './flow.ts';
 import { runIvr } from './ivr.ts';
 import { CallSession, CallGone, type CallCommands, type CallStatus } from './session.ts';
+import { Answer } from './steps/answer.ts';
 import { Hangup, NORMAL_CLEARING } from './steps/hangup.ts';
 import { Play } from './steps/play.ts';
 
@@ -143,7 +144,12 @@ export class Switchboard implements MeterListener {
     this.touch();
     if (this.stopping) {
       s.outcome = 'SHUTDOWN';
-      this.release(s, say(this.ctx, PROMPTS.unavailable));
+      // answered first, like every refusal: prompts are only heard on an answered call
+      const prompts = say(this.ctx, PROMPTS.unavailable);
+      this.run(s, async () => {
+        await new Answer().run(s);
+        await new Hangup(prompts).run(s);
+      });
       return;
     }
     this.run(s, () => {

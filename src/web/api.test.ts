@@ -176,6 +176,13 @@ test('credit: units or an amount in the currency, exactly one, whole units, neve
   assert.equal(bed.store.ledger('3001').length, 4, 'one CREDIT line per accepted credit only');
   assert.deepEqual(bed.app.balanceChanges.filter((id) => id === '3001').length, 4, 'the meter hears of each accepted credit');
   assert.ok(bed.store.ledger('3001').every((l) => l.operation === 'CREDIT'));
+
+  // units live calls have already used cannot be debited away under them
+  bed.app.owed.set('3001', 400000);
+  await refused(post('/api/users/3001/credit', { units: -90001 }), 409, 'INSUFFICIENT_CREDIT');
+  assert.equal(bed.store.user('3001')?.units, 490000);
+  assert.equal((await ok(post('/api/users/3001/credit', { units: -90000 }))).units, 400000);
+  bed.app.owed.delete('3001');
 });
 
 function cdr(o: Partial<Cdr> & { callId: string; endAt: number; offerAt: number }): Cdr {
@@ -253,6 +260,14 @@ test('costs: list, put (rebuilds the rate table), delete; DEFAULT stays; bad row
   await ok(del('/api/costs/42'), 204);
   assert.equal(bed.app.costsChangedCount, changes + 1);
   assert.deepEqual((await ok(bed.api('/api/costs'))).map((r: { prefix: string }) => r.prefix), ['DEFAULT', '38']);
+});
+
+test('cdrs: a call settled at its last checkpoint is marked recovered; others carry no such key', async () => {
+  bed.store.recordCdr(cdr({ callId: 'REC1', endAt: at('20100105_100000'), offerAt: at('20100105_095900'), recovered: true }));
+  bed.store.recordCdr(cdr({ callId: 'REC2', endAt: at('20100105_100001'), offerAt: at('20100105_095900') }));
+  const got = await ok(bed.api('/api/cdrs?from=20100105_000000&to=20100105_235959'));
+  assert.deepEqual(got.cdrs.map((c: { callId: string; recovered?: boolean }) => [c.callId, c.recovered]), [['REC2', undefined], ['REC1', true]]);
+  assert.equal('recovered' in got.cdrs[0], false);
 });
 
 test('calls: the supervision list as is', async () => {

@@ -37,4 +37,6 @@ export interface Appliance {
   costsChanged(): void;
   /** A user's balance changed from outside a call (API credit): re-plan their live calls' cuts. */
   balanceChanged?(userId: string): void;
+  /** Units the user can still spend: the balance less what their live calls already used. */
+  available?(userId: string): number;
 }

@@ -59,7 +59,7 @@ export interface Bed {
   store: Store;
   supervision: ScriptedSupervision;
   clock: FakeClock;
-  app: Appliance & { costsChangedCount: number; configPatches: Partial<Config>[]; balanceChanges: string[] };
+  app: Appliance & { costsChangedCount: number; configPatches: Partial<Config>[]; balanceChanges: string[]; owed: Map<string, number> };
   logs: string[];
   /** fetch with Basic auth (admin / PASSWORD) unless headers say otherwise. */
   api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
@@ -100,6 +100,11 @@ export async function openBed(o: { password?: string | null; wwwDir?: string | n
     },
     balanceChanged(userId: string): void {
       app.balanceChanges.push(userId);
+    },
+    /** What a test says the user's live calls have used so far. */
+    owed: new Map<string, number>(),
+    available(userId: string): number {
+      return (store.user(userId)?.units ?? 0) - (app.owed.get(userId) ?? 0);
     },
   };
   const server = await startWeb({ port: 0, app, wwwDir: o.wwwDir ?? null, routes: o.routes ?? [], clock, adapter: ADAPTER });

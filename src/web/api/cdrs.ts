@@ -14,6 +14,8 @@ export function cdrView(c: Cdr, tz: string): Record<string, unknown> {
     user: c.user,
     dialed: c.dialed,
     callId: c.callId,
+    // settled from the last checkpoint because the engine no longer knew the call (spec: "marked recovered")
+    ...(c.recovered ? { recovered: true } : {}),
   };
 }
 

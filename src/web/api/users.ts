@@ -98,6 +98,11 @@ export const usersApi: ApiModule = (r, { app }) => {
       units = unitsOf(s, price());
     }
     if (units === 0) throw bad(has(b, 'units') ? 'units' : 'amount', 'a credit of zero changes nothing');
+    // what live calls have already used is theirs: a debit may only take the rest
+    const spendable = app.available?.(u.id) ?? u.units;
+    if (units < 0 && -units > spendable) {
+      throw new AppError('INSUFFICIENT_CREDIT', `a debit of ${-units} units exceeds the ${spendable} units user ${u.id} can still spend`);
+    }
     const updated = app.store.credit(u.id, units, Date.now());
     // a call in progress may now last longer (or, after a debit, less)
     app.balanceChanged?.(u.id);
