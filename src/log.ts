@@ -2,7 +2,22 @@
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 type Sink = (line: string) => void;
 
-let sink: Sink = (line) => process.stdout.write(line + '\n');
+// A reader that goes away (`prepaid serve | head`, a dead logger) makes stdout emit EPIPE as
+// an 'error' event, which would end the process: the appliance keeps running, unlogged.
+let stdoutGone = false;
+let stdoutWatched = false;
+function toStdout(line: string): void {
+  if (stdoutGone) return;
+  if (!stdoutWatched) {
+    stdoutWatched = true;
+    process.stdout.on('error', () => {
+      stdoutGone = true;
+    });
+  }
+  process.stdout.write(line + '\n');
+}
+
+let sink: Sink = toStdout;
 
 /** Tests silence or capture the log through this. */
 export function setLogSink(s: Sink): void {

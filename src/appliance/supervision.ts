@@ -24,7 +24,9 @@ export function supervisionOf(board: Switchboard, meter: Meter, clock: Clock, co
           creditAmount: credit === null ? null : amountString(credit, price),
           dialed: s.dialed,
           rate: meter.rateOf(s.callId, now),
-          duration: s.connectedAt === null ? 0 : Math.max(0, Math.floor((now - s.connectedAt) / 1000)),
+          // the seconds the consumption pays for (a started second is billed), as on the seed's
+          // screen where consumption = duration × rate
+          duration: s.connectedAt === null ? 0 : Math.max(0, Math.ceil((now - s.connectedAt) / 1000)),
           consumptionUnits: used,
           consumptionAmount: amountString(used, price),
         };

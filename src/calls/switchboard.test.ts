@@ -8,6 +8,7 @@ import { Meter } from '../metering/index.ts';
 import { RateTable, type CostRow } from '../rating/index.ts';
 import type { Cdr, Config, OpenCall, User } from '../store/index.ts';
 import { PinGuard } from './pin-guard.ts';
+import { supervisionOf } from '../appliance/supervision.ts';
 import { Switchboard, type EngineSource } from './switchboard.ts';
 
 setLogSink(() => {});
@@ -478,5 +479,22 @@ describe('Switchboard shutdown', () => {
     assert.deepEqual(w.engine.sent.filter((l) => l.includes(' SD2')).map((l) => l.split(' ')[0]), ['ANSWER', 'HANGUP']);
     assert.match(w.engine.last('HANGUP SD2')!, /please-try-call-later/);
     await stopped;
+  });
+});
+
+describe('Supervision of a live call', () => {
+  it('shows duration and consumption that agree: consumption = duration × rate, as on the seed screen', async () => {
+    const w = world();
+    const live = supervisionOf(w.board, w.meter, w.clock, () => w.config);
+    w.engine.emit('offer', { call: 'V1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    w.engine.emit('connected', { call: 'V1', at: w.clock.now() });
+    for (const ms of [7200, 800, 37_000]) {
+      w.clock.advance(ms);
+      const [row] = live.list();
+      assert.equal(row!.consumptionUnits, row!.duration * 200, `after ${ms} ms more`);
+    }
+    const [row] = live.list();
+    assert.deepEqual([row!.duration, row!.consumptionUnits, row!.creditUnits], [45, 9000, 250000 - 9000]);
   });
 });

@@ -70,6 +70,11 @@ describe('parseCostsCsv', () => {
     assert.throws(() => parseCostsCsv('prefix;h1;H1\n'), badRequest('line 1: column h1 appears twice'));
   });
 
+  it('refuses a header with no rows: it would wipe the deck', () => {
+    assert.throws(() => parseCostsCsv('Prefix;H1\n'), badRequest('line 2: no cost rows after the header: a rate deck needs at least one row'));
+    assert.throws(() => parseCostsCsv('prefix;h1\n;\n\n'), /no cost rows/);
+  });
+
   it('refuses cells beyond the header but tolerates empty trailing ones', () => {
     assert.deepEqual(parseCostsCsv('prefix;h1\n38;180;;\n'), [row('38', 180)]);
     assert.throws(() => parseCostsCsv('prefix;h1\n38;180;9\n'), badRequest('line 2: more cells than columns in the header'));

@@ -82,6 +82,8 @@ export function parseCostsCsv(text: string): CostRow[] {
     seen.set(row.prefix, rec.line);
     rows.push(row);
   }
+  // a header alone is most likely an export gone wrong: it would wipe the whole deck
+  if (rows.length === 0) throw lineError(header.line + 1, 'no cost rows after the header: a rate deck needs at least one row');
   return rows;
 }
 

@@ -42,6 +42,11 @@ describe('csvRecords', () => {
     assert.equal(out, '"a;b";"say ""hi""";"two\nlines";plain\n');
   });
 
+  it('quotes a cell holding a lone CR, which readers take for a line break too', () => {
+    assert.equal(csvRecords([['a\rb', 'x']], FR), '"a\rb";x\n');
+    assert.equal(csvRecords([['\r=1']], FR), `"'\r=1"\n`);
+  });
+
   it('quotes decimal-comma amounts when the separator is a comma', () => {
     assert.equal(csvRecords([['-0,72', 1]], { ...FR, separator: ',' }), '"-0,72",1\n');
   });

@@ -95,7 +95,9 @@ export function plainLine(cells: readonly string[], separator: string): string |
 /** Like csvRecords for cells already converted and defused. */
 export function csvText(rows: readonly (readonly string[])[], style: CsvStyle): string {
   if (rows.length === 0) return '';
-  return stringify(rows as string[][], { delimiter: style.separator, record_delimiter: 'unix', quote: '"', escape: '"', eof: true });
+  // csv-stringify quotes LF (the record delimiter) but not a lone CR, which spreadsheets and
+  // RFC 4180 readers also take for a line break
+  return stringify(rows as string[][], { delimiter: style.separator, record_delimiter: 'unix', quote: '"', escape: '"', eof: true, quoted_match: /\r/ });
 }
 
 // --- reading (rate deck import) ---------------------------------------------------------

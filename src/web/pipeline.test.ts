@@ -171,3 +171,4 @@ test('fuzz: malformed methods, paths, headers and bodies never get a 5xx nor sto
   assert.equal((await bed.api('/api/users')).status, 200);
   assert.equal(bed.logs.filter((l) => l.includes('WEB_ERROR') && !l.includes('probe')).length, 0, 'no internal error logged');
 });
+

@@ -70,7 +70,7 @@ export const PASSWORD = 'correct horse';
 
 /** The adapter under test: never chosen silently (a missing uWS must fail the uWS pass). */
 export const ADAPTER_NAME: 'uws' | 'node-http' = process.env.PREPAID_HTTP === 'node' ? 'node-http' : 'uws';
-const ADAPTER: Adapter = ADAPTER_NAME === 'node-http' ? nodeHttpAdapter : uwsAdapter;
+export const ADAPTER: Adapter = ADAPTER_NAME === 'node-http' ? nodeHttpAdapter : uwsAdapter;
 export const BASIC = 'Basic ' + Buffer.from(`admin:${PASSWORD}`).toString('base64');
 
 export async function openBed(o: { password?: string | null; wwwDir?: string | null; routes?: RouteModule[] } = {}): Promise<Bed> {

@@ -21,6 +21,9 @@ import {
   type WsPeer,
 } from './transport.ts';
 
+/** uWS ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT. */
+const LISTEN_EXCLUSIVE_PORT = 1;
+
 /** A socket with this much unsent data skips pushes; it gets the next full snapshot. */
 const WS_SKIP_BUFFERED = 256 * 1024;
 /** Bodies larger than this are sent with tryEnd/onWritable instead of one copy. */
@@ -335,9 +338,11 @@ export const uwsAdapter: Adapter = (core: WebCore, port: number): Promise<Listen
   });
 
   return new Promise((resolve, reject) => {
-    app.listen(port, (listenSocket) => {
+    // LIBUS_LISTEN_EXCLUSIVE_PORT: without it uWS sets SO_REUSEPORT, and a second appliance
+    // started on a busy port would share it, the kernel splitting requests between two stores
+    app.listen(port, LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket) {
-        reject(new Error(`cannot listen on port ${port}`));
+        reject(new Error(`cannot listen on port ${port} (in use?)`));
         return;
       }
       const actual = u.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
