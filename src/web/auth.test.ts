@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../clock.ts';
-import { Auth, basicCredentials, cookieValue, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
+import { Auth, THROTTLE_MS, basicCredentials, cookieValue, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
 
 test('hashPassword: scrypt$N$r$p$salt$hash, salted, verifies only the right password', async () => {
   const a = await hashPassword('s3cret é');
@@ -26,19 +26,35 @@ test('verifyPassword refuses malformed and abusive hashes without throwing', asy
   }
 });
 
-test('Auth: 5 wrong passwords in a minute → 429 until the window passes; success resets', async () => {
+const statusOf = (r: { ok: boolean; status?: number }): number => (r.ok ? 200 : r.status!);
+
+test('Auth: past 5 wrong passwords a minute an IP gets one check a second, wrong ones 429; the right one still gets in', async () => {
   const clock = new FakeClock(1_000_000);
   let hash: string | null = await hashPassword('right');
   const auth = new Auth(() => hash, clock);
-  for (let i = 0; i < 5; i++) assert.deepEqual((await auth.checkPassword('wrong', '10.0.0.1')).ok, false);
-  const blocked = await auth.checkPassword('right', '10.0.0.1');
-  assert.equal(blocked.ok === false && blocked.status, 429, 'even the right password is refused while blocked');
+  const ip = '10.0.0.1';
+  for (let i = 0; i < 5; i++) assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401);
+  // over the limit: checks run one per THROTTLE_MS, each waiting its turn
+  const settled: string[] = [];
+  const a = auth.checkPassword('wrong', ip).then((r) => (settled.push('a'), r));
+  const b = auth.checkPassword('wrong', ip).then((r) => (settled.push('b'), r));
+  const c = auth.checkPassword('right', ip).then((r) => (settled.push('c'), r));
+  const ra = await a;
+  assert.equal(statusOf(ra), 429);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(settled, ['a'], 'the next checks wait for their turn');
+  clock.advance(THROTTLE_MS);
+  assert.equal(statusOf(await b), 429);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(settled, ['a', 'b']);
+  clock.advance(THROTTLE_MS);
+  assert.equal((await c).ok, true, 'the right password gets in');
+  // ... and cleared the count: checks run at once again, 5 failures before any 429
+  assert.equal((await auth.checkPassword('right', ip)).ok, true);
+  for (let i = 0; i < 5; i++) assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401);
   assert.equal((await auth.checkPassword('right', '10.0.0.2')).ok, true, 'other clients are not affected');
   clock.advance(60_000);
-  assert.equal((await auth.checkPassword('right', '10.0.0.1')).ok, true);
-  // success reset the count: 4 more failures do not block
-  for (let i = 0; i < 4; i++) await auth.checkPassword('wrong', '10.0.0.1');
-  assert.equal((await auth.checkPassword('right', '10.0.0.1')).ok, true);
+  assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401, 'a new window');
   hash = null;
   const none = await auth.checkPassword('right', '10.0.0.3');
   assert.equal(none.ok === false && none.status, 401, 'no password set: nothing authenticates');

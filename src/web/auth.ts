@@ -42,6 +42,12 @@ export const SESSION_COOKIE = 'prepaid_session';
 const SESSION_IDLE_MS = 12 * 3600_000;
 const FAIL_WINDOW_MS = 60_000;
 const MAX_FAILS = 5;
+/**
+ * Past MAX_FAILS an IP's password checks are taken one per THROTTLE_MS, each waiting its
+ * turn: guessing slows to one try a second, while the right password still gets in (and
+ * clears the count) instead of the whole client being locked out for the window.
+ */
+export const THROTTLE_MS = 1000;
 
 export type AuthResult =
   | { ok: true; via: 'cookie' | 'basic'; session?: string }
@@ -58,6 +64,8 @@ interface Session {
 export class Auth {
   private readonly sessions = new Map<string, Session>();
   private readonly fails = new Map<string, { first: number; count: number }>();
+  /** IP → the earliest instant its next password check may run (while over the limit). */
+  private readonly turns = new Map<string, number>();
   /** The last password that verified, as a digest, so Basic-auth scripts skip scrypt each time. */
   private verified: { hash: string; digest: Buffer } | null = null;
 
@@ -70,15 +78,28 @@ export class Auth {
     return this.passwordHash() !== null;
   }
 
-  /** 429 while this IP is over the limit, else null. */
-  blocked(ip: string): AuthResult | null {
+  /** True while this IP is over the wrong-password limit. */
+  limited(ip: string): boolean {
     const f = this.fails.get(ip);
-    if (!f) return null;
+    if (!f) return false;
     if (this.clock.now() - f.first >= FAIL_WINDOW_MS) {
       this.fails.delete(ip);
-      return null;
+      this.turns.delete(ip);
+      return false;
     }
-    return f.count >= MAX_FAILS ? { ok: false, status: 429, message: 'too many wrong passwords, try again later' } : null;
+    return f.count >= MAX_FAILS;
+  }
+
+  /** Waits for this IP's next turn to have a password checked. */
+  private async turn(ip: string): Promise<void> {
+    const now = this.clock.now();
+    const at = Math.max(now, this.turns.get(ip) ?? 0);
+    this.turns.set(ip, at + THROTTLE_MS);
+    if (at > now) await new Promise<void>((r) => this.clock.at(at, r));
+  }
+
+  private tooMany(): AuthResult {
+    return { ok: false, status: 429, message: 'too many wrong passwords, try again later' };
   }
 
   private fail(ip: string): AuthResult {
@@ -87,23 +108,27 @@ export class Auth {
     if (!f || now - f.first >= FAIL_WINDOW_MS) this.fails.set(ip, { first: now, count: 1 });
     else f.count++;
     if (this.fails.size > 10_000) this.pruneFails(now);
-    return { ok: false, status: 401, message: 'wrong password' };
+    return this.fails.get(ip)!.count > MAX_FAILS ? this.tooMany() : { ok: false, status: 401, message: 'wrong password' };
   }
 
   private pruneFails(now: number): void {
-    for (const [ip, f] of this.fails) if (now - f.first >= FAIL_WINDOW_MS) this.fails.delete(ip);
+    for (const [ip, f] of this.fails) {
+      if (now - f.first < FAIL_WINDOW_MS) continue;
+      this.fails.delete(ip);
+      this.turns.delete(ip);
+    }
   }
 
   /** Checks a password for a login or Basic auth, counting failures per IP. */
   async checkPassword(pw: string, ip: string): Promise<AuthResult> {
-    const blocked = this.blocked(ip);
-    if (blocked) return blocked;
+    if (this.limited(ip)) await this.turn(ip);
     const hash = this.passwordHash();
     if (hash === null) return { ok: false, status: 401, message: 'no admin password is set' };
     const digest = createHash('sha256').update(pw).digest();
     const cached = this.verified && this.verified.hash === hash && timingSafeEqual(this.verified.digest, digest);
     if (cached || (await verifyPassword(pw, hash))) {
       this.fails.delete(ip);
+      this.turns.delete(ip);
       this.verified = { hash, digest };
       return { ok: true, via: 'basic' };
     }
@@ -148,8 +173,8 @@ export class Auth {
     const basic = basicCredentials(h.authorization);
     if (basic) {
       if (basic.user !== 'admin') {
-        const blocked = this.blocked(ip);
-        return blocked ?? this.fail(ip);
+        if (this.limited(ip)) await this.turn(ip);
+        return this.fail(ip);
       }
       return this.checkPassword(basic.password, ip);
     }

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
 import type { Appliance } from './appliance.ts';
-import { Auth } from './auth.ts';
+import { Auth, THROTTLE_MS } from './auth.ts';
 import { callsApi, healthApi } from './api/calls.ts';
 import { cdrsApi } from './api/cdrs.ts';
 import { configApi } from './api/config.ts';
@@ -139,6 +139,10 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
       const who = await auth.authenticate({ cookie: req.header('cookie'), authorization: req.header('authorization') }, req.ip);
       if (!who.ok) {
         if (req.header('authorization')) log('WEB_AUTH_FAILED', { ip: req.ip, path: req.path, status: who.status });
+        // the challenge lets report tools that wait for one (wget, urllib) send their Basic
+        // credentials; the admin page (X-Requested-With) must not get the browser's own dialog
+        if (who.status === 401 && !req.header('x-requested-with')) res.header('WWW-Authenticate', 'Basic realm="prepaid", charset="UTF-8"');
+        if (who.status === 429) res.header('Retry-After', String(THROTTLE_MS / 1000));
         throw new HttpError(who.status, who.message, who.status === 429 ? 'TOO_MANY_ATTEMPTS' : 'UNAUTHORIZED');
       }
       if (who.via === 'cookie' && UNSAFE.has(req.method) && !csrfOk(req)) {

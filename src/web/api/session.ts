@@ -1,7 +1,7 @@
 // Login, logout and the first-run password. These routes answer without authentication.
 import { AppError } from '../../errors.ts';
 import { log } from '../../log.ts';
-import { Auth, hashPassword } from '../auth.ts';
+import { Auth, hashPassword, THROTTLE_MS } from '../auth.ts';
 import { HttpError } from '../http.ts';
 import { clientIp, type ApiModule } from './context.ts';
 import { objectBody, text } from './input.ts';
@@ -17,13 +17,12 @@ export const sessionApi: ApiModule = (r, { app, auth }) => {
 
   r.post('/api/session', async (req, res) => {
     const ip = clientIp(req);
-    const blocked = auth.blocked(ip);
-    if (blocked && !blocked.ok) throw new HttpError(429, blocked.message, 'TOO_MANY_ATTEMPTS');
     const body = objectBody(req, ['password']);
     const pw = passwordField(body.password, 'password');
     const result = await auth.checkPassword(pw, ip);
     if (!result.ok) {
       log('WEB_LOGIN_FAILED', { ip, status: result.status });
+      if (result.status === 429) res.header('Retry-After', String(THROTTLE_MS / 1000));
       throw new HttpError(result.status, result.message, result.status === 429 ? 'TOO_MANY_ATTEMPTS' : 'UNAUTHORIZED');
     }
     log('WEB_LOGIN', { ip });
