@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from './clock.ts';
+import { claimDataDir } from './appliance/data-lock.ts';
 import { supervisionOf } from './appliance/supervision.ts';
+import { systemClock } from './clock.ts';
 import { PinGuard } from './calls/pin-guard.ts';
 import { Switchboard } from './calls/switchboard.ts';
 import { EngineLink } from './engine/link.ts';
@@ -52,6 +53,13 @@ function defaultWwwDir(): string | null {
 export async function startAppliance(o: ApplianceOptions): Promise<RunningAppliance> {
   const clock = systemClock;
   const store = Store.open(o.dataDir);
+  let release: () => void;
+  try {
+    release = claimDataDir(o.dataDir);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   let config: Config = store.config();
   // Built on first use and rebuilt after a tariff or timezone change: its Intl timezone
   // data costs ~8 MB of RSS and 10-30 ms, which an idle box never needs.
@@ -136,6 +144,7 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     await demoEngine?.stop();
     await store.flushed().catch(() => {});
     await store.close();
+    release();
     throw e;
   }
   // after the web server listens: node-cron is not needed to answer /health
@@ -167,6 +176,7 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
       await web.close();
       await store.flushed();
       await store.close();
+      release();
       log('APPLIANCE_STOPPED');
     })();
     return stopping;

@@ -886,7 +886,10 @@ describe('lifecycle', () => {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(`${dir}/file`, 'x');
       rejects(() => Store.open(`${dir}/file`), 'INTERNAL');
+      rejects(() => Store.open(`${dir}/file/below`), 'INTERNAL');
       rejects(() => Store.open(''), 'BAD_REQUEST');
+      // Node's own recursive mkdir never returns here: the store must not hang on it
+      rejects(() => Store.open('/proc/prepaid-nonexistent/data'), 'INTERNAL');
     } finally {
       await done();
     }

@@ -34,6 +34,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { AppError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -216,7 +217,7 @@ export class Store {
     if (typeof dir !== 'string' || dir === '') throw V.bad('dir', 'data directory required');
     let env: RootDatabase;
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDirs(dir);
       // noSubdir false: lmdb-js would otherwise take a directory name containing a '.' for a file.
       // eventTurnBatching false: the write thread starts once the change is fully queued (end of
       // the event turn) instead of opening the transaction at the first write and polling, with
@@ -971,4 +972,23 @@ function byPrefix(a: CostRow, b: CostRow): number {
   if (a.prefix === DEFAULT_PREFIX) return -1;
   if (b.prefix === DEFAULT_PREFIX) return 1;
   return a.prefix < b.prefix ? -1 : 1;
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdirSync never returns for a path under
+ * /proc (mkdir there says ENOENT whatever exists), which would hang `serve` on a bad --data.
+ */
+function makeDirs(dir: string): void {
+  const path = resolve(dir);
+  const parent = dirname(path);
+  try {
+    mkdirSync(path, { mode: 0o700 });
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return; // lmdb says so if it is not a directory
+    if (code !== 'ENOENT' || parent === path) throw e;
+  }
+  makeDirs(parent);
+  mkdirSync(path, { mode: 0o700 });
 }
