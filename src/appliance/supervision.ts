@@ -19,7 +19,7 @@ export function supervisionOf(board: Switchboard, meter: Meter, clock: Clock, co
           callId: s.callId,
           caller: s.from,
           status: s.status,
-          userId: s.userId,
+          user: s.userId,
           creditUnits: credit,
           creditAmount: credit === null ? null : amountString(credit, price),
           dialed: s.dialed,

@@ -86,8 +86,8 @@ describe('closeBilling', () => {
     store.credit('1001', 250_000, T0);
     store.credit('1002', 250_000, T0);
     supervision.set([
-      liveCall({ callId: 'LIVE1', userId: '1001', status: 'connected' }),
-      liveCall({ callId: 'RINGING2', userId: '1002', status: 'ringing' }),
+      liveCall({ callId: 'LIVE1', user: '1001', status: 'connected' }),
+      liveCall({ callId: 'RINGING2', user: '1002', status: 'ringing' }),
     ]);
 
     const first = closeBilling(app(), T0 + 60_000, 'manual');

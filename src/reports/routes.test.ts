@@ -105,7 +105,7 @@ describe('report routes over HTTP', () => {
   });
 
   it('closes the period, refuses a second close in the same second, lists and serves archives', async () => {
-    bed.supervision.set([liveCall({ callId: 'LIVE9', userId: '1001', status: 'connected' })]);
+    bed.supervision.set([liveCall({ callId: 'LIVE9', user: '1001', status: 'connected' })]);
     const first = await bed.api('/api/billing/close', { method: 'POST' });
     assert.equal(first.status, 200);
     assert.deepEqual(await first.json(), { name: 'BILLING_20240601_100000.csv' });

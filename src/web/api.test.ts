@@ -143,7 +143,7 @@ test('users: invalid input is a 400 naming the field and creates nothing', async
 
 test('users: delete is refused with 409 while the user has a live call', async () => {
   await ok(post('/api/users', { id: '2001', name: 'Busy', pin: '2001' }), 201);
-  bed.supervision.set([liveCall({ userId: '2001' })]);
+  bed.supervision.set([liveCall({ user: '2001' })]);
   await refused(del('/api/users/2001'), 409, 'USER_BUSY');
   assert.ok(bed.store.user('2001'));
   bed.supervision.set([]);
@@ -271,7 +271,7 @@ test('cdrs: a call settled at its last checkpoint is marked recovered; others ca
 });
 
 test('calls: the supervision list as is', async () => {
-  bed.supervision.set([liveCall(), liveCall({ callId: 'A2', caller: '5172', userId: '1002' })]);
+  bed.supervision.set([liveCall(), liveCall({ callId: 'A2', caller: '5172', user: '1002' })]);
   const calls = await ok(bed.api('/api/calls'));
   assert.deepEqual(calls, bed.supervision.list());
   bed.supervision.set([]);

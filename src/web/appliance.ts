@@ -8,7 +8,7 @@ export interface LiveCall {
   callId: string;
   caller: string;
   status: 'offered' | 'ivr' | 'dialing' | 'ringing' | 'connected';
-  userId: string | null;
+  user: string | null;
   creditUnits: number | null;
   creditAmount: string | null;
   dialed: string;

@@ -24,7 +24,7 @@ export class ScriptedSupervision implements Supervision {
     return this.calls.map((c) => ({ ...c }));
   }
   hasLiveCall(userId: string): boolean {
-    return this.calls.some((c) => c.userId === userId);
+    return this.calls.some((c) => c.user === userId);
   }
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
@@ -41,7 +41,7 @@ export function liveCall(over: Partial<LiveCall> = {}): LiveCall {
     callId: 'A1',
     caller: '5173',
     status: 'connected',
-    userId: '1001',
+    user: '1001',
     creditUnits: 191600,
     creditAmount: '19.16',
     dialed: '3000',

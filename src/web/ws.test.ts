@@ -61,7 +61,7 @@ test('snapshot on open, then a push at each change (Basic and cookie auth)', asy
   const b = await open({ cookie, origin: bed.url });
   try {
     for (const c of [a, b]) assert.deepEqual(await c.next(), { type: 'calls', calls: [liveCall()] });
-    const two = [liveCall(), liveCall({ callId: 'A2', caller: '5172', userId: '1002', duration: 108 })];
+    const two = [liveCall(), liveCall({ callId: 'A2', caller: '5172', user: '1002', duration: 108 })];
     bed.supervision.set(two);
     for (const c of [a, b]) {
       // a periodic push may come first; the changed list arrives in the next messages

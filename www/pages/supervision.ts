@@ -75,7 +75,7 @@ class CallRow extends Component<RowProps> {
     const a = p.c;
     const b = n.c;
     if (
-      a.callId !== b.callId || a.caller !== b.caller || a.status !== b.status || a.userId !== b.userId ||
+      a.callId !== b.callId || a.caller !== b.caller || a.status !== b.status || a.user !== b.user ||
       a.dialed !== b.dialed || a.rate !== b.rate || p.statusText !== n.statusText || p.num !== n.num
     ) {
       this.stale = false;
@@ -104,7 +104,7 @@ class CallRow extends Component<RowProps> {
     return html`<tr data-call=${c.callId}>
       <td>${c.caller}</td>
       <td><span class=${`st ${c.status}`}>${statusText}</span></td>
-      <td>${c.userId ?? ''}</td>
+      <td>${c.user ?? ''}</td>
       <td class="num">${c.creditUnits ?? ''}</td>
       <td class="num">${showAmount(c.creditAmount, num, 2)}</td>
       <td>${c.dialed ?? ''}</td>
