@@ -71,7 +71,7 @@ test('config: every invalid value is a 400 naming the field, and nothing changes
     [{ enginePort: 0 }, 'enginePort'], [{ engineTimeout: 0 }, 'engineTimeout'], [{ engineTimeout: 61 }, 'engineTimeout'],
     [{ timezone: 'Mars/Olympus' }, 'timezone'], [{ timezone: 5 }, 'timezone'],
     [{ defaultCallingForced: 'yes' }, 'defaultCallingForced'], [{ serviceLog: 1 }, 'serviceLog'],
-    [{ csvSeparator: ';;' }, 'csvSeparator'], [{ csvSeparator: '"' }, 'csvSeparator'],
+    [{ csvSeparator: ';;' }, 'csvSeparator'], [{ csvSeparator: '"' }, 'csvSeparator'], [{ csvSeparator: '\u0001' }, 'csvSeparator'],
     [{ currency: '' }, 'currency'], [{ currency: 'x'.repeat(17) }, 'currency'],
     [{ unitPrice: '0' }, 'unitPrice'], [{ unitPrice: '-1' }, 'unitPrice'], [{ unitPrice: 'abc' }, 'unitPrice'],
     [{ unitPrice: '0.0000000000001' }, 'unitPrice'], [{ warningSeconds: 3601 }, 'warningSeconds'], [{ warningSeconds: -1 }, 'warningSeconds'],
@@ -84,6 +84,12 @@ test('config: every invalid value is a 400 naming the field, and nothing changes
   assert.deepEqual(await ok(bed.api('/api/config')), before);
   assert.equal(bed.store.adminPasswordHash(), hash);
   assert.equal(bed.app.configPatches.length, patches, 'the appliance saw no refused patch');
+});
+
+test('config: a tab is a column separator (tab-separated files)', async () => {
+  const before = (await ok(bed.api('/api/config'))).csvSeparator;
+  assert.equal((await ok(put('/api/config', { csvSeparator: '\t' }))).csvSeparator, '\t');
+  await ok(put('/api/config', { csvSeparator: before }));
 });
 
 test('users: create, list, get (no PIN), update, and the 409s', async () => {

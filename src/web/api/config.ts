@@ -36,6 +36,7 @@ const CHECKS: Record<keyof Config, Check> = {
   defaultCallingForced: (v, f) => boolean(v, f),
   serviceLog: (v, f) => boolean(v, f),
   csvSeparator: (v, f) => {
+    if (v === '\t') return v; // tab-separated files: the one control character that is a separator
     const s = text(v, f, { max: 1 });
     // a quote or a line break as separator would make the CSV unreadable
     if (s === '"' || s === '\r' || s === '\n') throw bad(f, 'csvSeparator cannot be a quote or a line break');
