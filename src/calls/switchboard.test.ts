@@ -373,6 +373,26 @@ describe('Switchboard across a lost link', () => {
     assert.equal(cdr.cost, 0);
   });
 
+  it('a release the engine already has (its goodbye still playing) is not sent again after a replay', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'G7', from: '9999', to: '6000', at: w.clock.now() });
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      w.engine.emit('digits', { call: 'G7', digits: '0000#', at: w.clock.now() });
+      w.engine.emit('played', { call: 'G7', ref: w.engine.lastPlayRef(), interrupted: true });
+    }
+    await tick();
+    await tick();
+    assert.match(w.engine.last('HANGUP G7')!, /goodbye/);
+    const sent = w.engine.sent.length;
+    w.engine.emit('state', { state: 'down' });
+    w.engine.emit('state', { state: 'replay' });
+    w.engine.emit('active', { call: 'G7', from: '9999', to: '6000', state: 'ivr', connectedAt: null });
+    w.engine.emit('synced', {});
+    await tick();
+    assert.equal(w.engine.sent.length, sent);
+  });
+
   it('a dial whose FAILED was lost with the link: the replay shows the caller back in the IVR, who is asked again', async () => {
     const w = world();
     w.engine.emit('offer', { call: 'F9', from: '5173', to: '6000', at: w.clock.now() });

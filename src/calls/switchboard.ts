@@ -190,8 +190,9 @@ export class Switchboard implements MeterListener {
   private onActive(ev: EngineEvents['active']): void {
     this.replaySeen?.add(ev.call);
     const s = this.sessions.get(ev.call);
-    if (s && !s.ended && (s.releaseOwed || !s.flowRunning)) {
+    if (s && !s.ended && (s.releaseOwed || (!s.flowRunning && s.hangupSentAt === null))) {
       // our release, or the flow that would have sent it, was lost with the link: release now
+      // (a release the engine has, e.g. still playing its goodbye, is left to finish)
       const owed = s.releaseOwed ?? { prompts: [], cause: NORMAL_CLEARING };
       log('REPLAY_RELEASE', { call: ev.call, state: ev.state, owed: s.releaseOwed !== null });
       new Hangup(owed.prompts, owed.cause).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
