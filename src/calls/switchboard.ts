@@ -190,13 +190,7 @@ export class Switchboard implements MeterListener {
   private onActive(ev: EngineEvents['active']): void {
     this.replaySeen?.add(ev.call);
     const s = this.sessions.get(ev.call);
-    if (s && !s.ended && (s.releaseOwed || (!s.flowRunning && s.hangupSentAt === null))) {
-      // our release, or the flow that would have sent it, was lost with the link: release now
-      // (a release the engine has, e.g. still playing its goodbye, is left to finish)
-      const owed = s.releaseOwed ?? { prompts: [], cause: NORMAL_CLEARING };
-      log('REPLAY_RELEASE', { call: ev.call, state: ev.state, owed: s.releaseOwed !== null });
-      new Hangup(owed.prompts, owed.cause).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
-    }
+    if (s) this.releaseIfOwed(s, ev.state);
     const entry = this.meter.journalEntry(ev.call);
     if (ev.state === 'connected') {
       if (!entry) {
@@ -232,8 +226,24 @@ export class Switchboard implements MeterListener {
       }
       return;
     }
-    // offered/ivr calls replayed after a restart are released and cost nothing, with a CDR
+    this.releaseUnknown(ev);
+  }
+
+  /**
+   * Our release, or the flow that would have sent it, was lost with the link: released now.
+   * A release the engine has (its goodbye still playing, say) is left to finish.
+   */
+  private releaseIfOwed(s: CallSession, state: string): void {
+    if (s.ended || !(s.releaseOwed || (!s.flowRunning && s.hangupSentAt === null))) return;
+    const owed = s.releaseOwed ?? { prompts: [], cause: NORMAL_CLEARING };
+    log('REPLAY_RELEASE', { call: s.callId, state, owed: s.releaseOwed !== null });
+    new Hangup(owed.prompts, owed.cause).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
+  }
+
+  /** An offered/ivr call replayed after a restart: released, costs nothing, leaves a CDR. */
+  private releaseUnknown(ev: EngineEvents['active']): void {
     log('REPLAY_RELEASE', { call: ev.call, state: ev.state });
+    // its OFFER is lost with the old process: the replay is the first we know of it
     const released = new CallSession(ev.call, ev.from, ev.to, this.clock.now(), this.engine, this.clock);
     released.outcome = 'RECOVERED';
     this.sessions.set(ev.call, released);
