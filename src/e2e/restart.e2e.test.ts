@@ -69,6 +69,28 @@ describe('recovery (bundle + emulator)', () => {
     await emu.close();
   });
 
+  it('an IVR call whose command went unanswered when the link dropped is released after the replay, with a CDR', async () => {
+    const emu = await EngineEmulator.start({ dial: { kind: 'answer', afterMs: 100 } });
+    const data = tempData();
+    setPassword(data);
+    const app = await startBundle({ dataDir: data, engine: emu.address });
+    await linkUp(app.base);
+    const a = emu.offer({ from: '0655555555', to: '6000' });
+    emu.silence(true); // the engine takes the ANSWER but its OK never comes: the link is dying
+    await emu.waitFor(() => emu.commands.some((l) => l.verb === 'ANSWER' && l.fields.call === a), 5000, 'ANSWER');
+    const before = emu.commands.length;
+    emu.dropLink();
+    emu.silence(false);
+    // after the reconnection the replay lists the call: the app owes it a release
+    await emu.waitFor(() => emu.commands.slice(before).some((l) => l.verb === 'HANGUP' && l.fields.call === a), 10_000, 'HANGUP after the replay');
+    const cdr = await cdrOf(app.base, a);
+    assert.equal(cdr.cost, 0);
+    assert.equal(cdr.duration, 0);
+    assert.equal(emu.call(a)?.ended !== undefined, true);
+    assert.equal(await app.stop(), 0);
+    await emu.close();
+  });
+
   it('SIGTERM releases open calls with HANGUP, settles them and exits 0', async () => {
     const emu = await EngineEmulator.start({ dial: { kind: 'answer', afterMs: 100 } });
     const data = tempData();
