@@ -98,6 +98,17 @@ function world(units = 250000) {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
+/** `n` wrong PINs typed on an offered IVR call, each barging into its prompt. */
+async function typeWrongPins(w: { engine: FakeEngine; clock: FakeClock }, call: string, n: number) {
+  for (let i = 0; i < n; i++) {
+    await tick();
+    w.engine.emit('digits', { call, digits: '0000#', at: w.clock.now() });
+    w.engine.emit('played', { call, ref: w.engine.lastPlayRef(), interrupted: true });
+  }
+  await tick();
+  await tick();
+}
+
 describe('Switchboard call flows', () => {
   it('IVR: PIN, credit announced as 25 euros, number, DIAL, CONNECTED, ENDED → 7200 units', async () => {
     const w = world();
@@ -139,13 +150,7 @@ describe('Switchboard call flows', () => {
   it('three wrong PINs release the call with a goodbye and no DIAL', async () => {
     const w = world();
     w.engine.emit('offer', { call: 'C1', from: '9999', to: '6000', at: w.clock.now() });
-    for (let i = 0; i < 3; i++) {
-      await tick();
-      w.engine.emit('digits', { call: 'C1', digits: '0000#', at: w.clock.now() });
-      w.engine.emit('played', { call: 'C1', ref: w.engine.lastPlayRef(), interrupted: true });
-    }
-    await tick();
-    await tick();
+    await typeWrongPins(w, 'C1', 3);
     assert.match(w.engine.last('HANGUP')!, /fr\/goodbye$/);
     assert.equal(w.engine.last('DIAL'), undefined);
   });
@@ -288,13 +293,7 @@ async function wrongPinCalls(w: ReturnType<typeof world>, from: string, calls: n
   for (let c = 0; c < calls; c++) {
     const call = `P${from}-${c}`;
     w.engine.emit('offer', { call, from, to: '6000', at: w.clock.now() });
-    for (let i = 0; i < pins; i++) {
-      await tick();
-      w.engine.emit('digits', { call, digits: '0000#', at: w.clock.now() });
-      w.engine.emit('played', { call, ref: w.engine.lastPlayRef(), interrupted: true });
-    }
-    await tick();
-    await tick();
+    await typeWrongPins(w, call, pins);
     w.engine.emit('ended', { call, by: 'app', cause: '16', at: w.clock.now(), replayed: false });
   }
 }
@@ -376,13 +375,7 @@ describe('Switchboard across a lost link', () => {
   it('a release the engine already has (its goodbye still playing) is not sent again after a replay', async () => {
     const w = world();
     w.engine.emit('offer', { call: 'G7', from: '9999', to: '6000', at: w.clock.now() });
-    for (let i = 0; i < 3; i++) {
-      await tick();
-      w.engine.emit('digits', { call: 'G7', digits: '0000#', at: w.clock.now() });
-      w.engine.emit('played', { call: 'G7', ref: w.engine.lastPlayRef(), interrupted: true });
-    }
-    await tick();
-    await tick();
+    await typeWrongPins(w, 'G7', 3);
     assert.match(w.engine.last('HANGUP G7')!, /goodbye/);
     const sent = w.engine.sent.length;
     w.engine.emit('state', { state: 'down' });
