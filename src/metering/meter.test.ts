@@ -211,6 +211,52 @@ describe('Meter', () => {
   });
 });
 
+describe('Meter: a sibling that cannot pay its first step', () => {
+  // DEFAULT 200 u/s; 53… at 100 u/s with a setup of 300: its step 0 costs 400
+  const rows = [row('DEFAULT', 200), row('53', 100, { setup: 300 })];
+
+  for (const lateMs of [0, 2]) {
+    it(`is refused at its answer and owes nothing; the first call keeps the steps it can pay (plan ${lateMs} ms after CONNECTED)`, () => {
+      const t = setup(400, rows);
+      t.open('A', '99');
+      t.open('B', '5399');
+      const a = t.clock.now();
+      t.meter.start('A', a);
+      assert.equal(t.limits.get('A'), 2);
+      const b = a + 100;
+      t.clock.advanceTo(b + lateMs);
+      t.meter.start('B', b);
+      assert.equal(t.limits.get('B'), 0);
+      assert.equal(t.limits.get('A'), 2, 'A keeps its 2 s: B, refused, owes nothing');
+      t.clock.advanceTo(b + 10);
+      assert.equal(t.cuts.get('B'), b, 'B is cut at once');
+      assert.equal(t.cuts.has('A'), false, 'A is not cut inside a step it paid');
+      t.meter.settle({ callId: 'B', endAt: b + 40, cause: 'INSUFFICIENT_CREDIT' });
+      t.clock.advanceTo(a + 2000);
+      assert.equal(t.cuts.get('A'), a + 2000);
+      t.meter.settle({ callId: 'A', endAt: a + 2030, cause: 'INSUFFICIENT_CREDIT' });
+      const cost = Object.fromEntries(t.store.cdrList.map((c) => [c.callId, [c.cost, c.duration]]));
+      assert.deepEqual(cost, { B: [0, 0], A: [400, 2] });
+      assert.equal(t.store.users.get('1001')!.units, 0);
+    });
+  }
+
+  it('with an increment and a setup: refused sibling, the first call runs on the whole balance', () => {
+    const t = setup(400, [row('DEFAULT', 200), row('51', 100, { increment: 3, setup: 50 })]);
+    t.open('A', '99');
+    t.open('B', '5199');
+    const a = t.clock.now();
+    t.meter.start('A', a);
+    t.clock.advanceTo(a + 100);
+    t.meter.start('B', a + 100);
+    t.clock.advanceTo(a + 2000);
+    t.meter.settle({ callId: 'B', endAt: a + 200, cause: 'INSUFFICIENT_CREDIT' });
+    t.meter.settle({ callId: 'A', endAt: a + 2000, cause: 'INSUFFICIENT_CREDIT' });
+    const cost = Object.fromEntries(t.store.cdrList.map((c) => [c.callId, c.cost]));
+    assert.deepEqual(cost, { B: 0, A: 400 });
+  });
+});
+
 describe('planCuts', () => {
   it('cuts at the end of the last step the balance pays in full across calls', () => {
     const rates = new RateTable([row('DEFAULT', 100)], 'UTC');

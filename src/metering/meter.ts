@@ -51,6 +51,8 @@ interface Live extends MeteredCall {
   limit: number | null;
   /** Set once the cut has fired: billing never goes past it. */
   cutFiredAt: number | null;
+  /** Refused at answer by the plan (its siblings left too little for its first step): owes nothing. */
+  refused: boolean;
   cutTimer: Timer | null;
   warnTimer: Timer | null;
   warnedFor: number | null;
@@ -157,6 +159,7 @@ export class Meter {
       cutAt: null,
       limit: null,
       cutFiredAt: null,
+      refused: false,
       cutTimer: null,
       warnTimer: null,
       warnedFor: null,
@@ -192,7 +195,8 @@ export class Meter {
       // An absurd engine stamp must not make settling throw: the rating prices 10 years at most.
       const elapsed = Math.min(MAX_SECONDS, Math.max(0, stop - connectedAt) / 1000);
       seconds = Math.ceil(elapsed);
-      units = rates.cost(entry.row, connectedAt, elapsed);
+      // a call refused at answer was cut before its first step: not even its setup is owed
+      units = l?.refused ? 0 : rates.cost(entry.row, connectedAt, elapsed);
     }
     const cdr: Cdr = {
       endAt: end.endAt,
@@ -289,6 +293,7 @@ export class Meter {
   }
 
   private owedNow(l: Live, now: number): number {
+    if (l.refused) return 0;
     const at = Math.min(now, l.cutFiredAt ?? Infinity);
     return committed(this.deps.rates(), l, at);
   }
@@ -329,6 +334,7 @@ export class Meter {
 
     for (const l of calls) {
       const p = plan.calls.get(l.callId)!;
+      if (p.refused) l.refused = true;
       if (p.limit !== l.limit && p.limit !== null) listener.limit(l.callId, p.limit);
       l.limit = p.limit;
       if (p.cutAt === l.cutAt && l.cutTimer) continue;

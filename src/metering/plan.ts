@@ -2,9 +2,11 @@
 // more than the balance. Pure: the Meter feeds it the live calls and the clock's now.
 //
 // Billing is by steps paid in advance: step k of a call covers [k·inc, (k+1)·inc) seconds
-// after CONNECTED and is owed as soon as it starts. Steps already started are committed.
-// Future steps are granted in time order across the user's calls; the first step a call
-// cannot be granted in full is where that call is cut (the end of its last paid step).
+// after CONNECTED and is owed as soon as it starts; step 0 also carries the setup. Steps
+// already started are committed, calls taken in the order they connected. Future steps are
+// granted in time order across the user's calls; the first step a call cannot be granted in
+// full is where that call is cut (the end of its last paid step). A call that cannot pay its
+// step 0 (its siblings spent the balance first) is refused: cut at its answer, owing nothing.
 import type { CostRow, RateTable } from '../rating/index.ts';
 
 export interface MeteredCall {
@@ -18,6 +20,8 @@ export interface CutPlan {
   cutAt: number | null;
   /** Seconds after CONNECTED for the engine's backstop (DIAL limit / LIMIT); null: none known. */
   limit: number | null;
+  /** The call cannot pay its first step: cut at its answer, it owes nothing (not even setup). */
+  refused?: boolean;
 }
 
 export interface UserPlan {
@@ -49,21 +53,36 @@ export function planCuts(rates: RateTable, calls: readonly MeteredCall[], balanc
     // One call alone on the balance: the rating's exact closed form.
     const c = calls[0];
     const s = rates.maxSeconds(c.row, balance, c.connectedAt);
-    out.set(c.callId, s === Infinity ? { cutAt: null, limit: null } : { cutAt: c.connectedAt + s * 1000, limit: s });
+    if (s === 0) out.set(c.callId, refusal(c));
+    else out.set(c.callId, s === Infinity ? { cutAt: null, limit: null } : { cutAt: c.connectedAt + s * 1000, limit: s });
     return { calls: out, recheckAt: null };
   }
 
-  const owed = calls.map((c) => committed(rates, c, now));
-  let left = balance - owed.reduce((a, b) => a + b, 0);
-  const next = calls.map((c) => stepsStarted(c.row, c.connectedAt, now));
-  const open = new Set(calls.map((_, i) => i));
-  // A call whose setup alone overran the balance (siblings spent it first) is cut at once.
-  if (left < 0) {
-    for (const i of open) {
-      const c = calls[i];
-      out.set(c.callId, { cutAt: Math.max(now, c.connectedAt), limit: Math.max(0, Math.ceil((now - c.connectedAt) / 1000)) });
+  // What each call has started is owed, in the order the calls connected; step 0 in full.
+  const owed = calls.map(() => 0);
+  const next = calls.map(() => 0);
+  const open = new Set<number>();
+  let left = balance;
+  const byConnect = calls.map((_, i) => i).sort((a, b) => (tieBefore(calls[a], calls[b]) ? -1 : 1));
+  for (const i of byConnect) {
+    const c = calls[i];
+    const inc = c.row.increment;
+    const started = Math.max(1, stepsStarted(c.row, c.connectedAt, now));
+    let paid = started;
+    while (paid > 0 && rates.cost(c.row, c.connectedAt, paid * inc) > left) paid--;
+    if (paid === 0) {
+      out.set(c.callId, refusal(c));
+      continue;
     }
-    return { calls: out, recheckAt: null };
+    owed[i] = rates.cost(c.row, c.connectedAt, paid * inc);
+    left -= owed[i];
+    if (paid < started) {
+      // the balance shrank under it (it cannot normally): cut at the end of what it can pay
+      out.set(c.callId, { cutAt: c.connectedAt + paid * inc * 1000, limit: paid * inc });
+      continue;
+    }
+    next[i] = started;
+    open.add(i);
   }
   let budget = STEP_BUDGET;
   let simTime = now;
@@ -81,7 +100,7 @@ export function planCuts(rates: RateTable, calls: readonly MeteredCall[], balanc
     }
     const c = calls[best];
     const k = next[best];
-    const price = rates.stepCost(c.row, c.connectedAt, k) - (k === 0 ? c.row.setup : 0);
+    const price = rates.stepCost(c.row, c.connectedAt, k);
     simTime = bestAt;
     if (price <= left) {
       left -= price;
@@ -102,6 +121,10 @@ export function planCuts(rates: RateTable, calls: readonly MeteredCall[], balanc
     out.set(c.callId, { cutAt: null, limit: s === Infinity ? null : s });
   }
   return { calls: out, recheckAt: Math.max(simTime, now + 1000) };
+}
+
+function refusal(c: MeteredCall): CutPlan {
+  return { cutAt: c.connectedAt, limit: 0, refused: true };
 }
 
 function tieBefore(a: MeteredCall, b: MeteredCall): boolean {
