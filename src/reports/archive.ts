@@ -1,9 +1,9 @@
 // Billing archives: the name of a close and the CSV of its frozen statements, laid out as
 // the seed's spreadsheet shows it (one block per user, two empty lines after each).
 import { amountTrimmed } from '../money/index.ts';
-import type { Archive } from '../store/index.ts';
+import type { Archive, Config } from '../store/index.ts';
 import { formatStamp } from '../timezone/index.ts';
-import { BOM, csvRecords, type Cell, type CsvStyle } from './csv.ts';
+import { BOM, csvRecords, csvStyle, type Cell, type CsvStyle } from './csv.ts';
 import { ledgerRecord } from './ledger.ts';
 
 /** The only names an archive can have; anything else is never looked up. */
@@ -13,9 +13,9 @@ export function archiveName(at: number, timezone: string): string {
   return `BILLING_${formatStamp(at, timezone)}.csv`;
 }
 
-/** `YYYYMMDD_HHMMSS` of an archive, read from its name (the box time of the close). */
-export function archiveDate(name: string): string {
-  return name.slice('BILLING_'.length, -'.csv'.length);
+/** The dialect an archive is written in: the one in force at its close (else today's). */
+export function archiveStyle(a: Archive, current: Config): CsvStyle {
+  return csvStyle(a.params ?? current);
 }
 
 export function archiveCsv(a: Archive, style: CsvStyle): string {
@@ -29,12 +29,18 @@ export function archiveCsv(a: Archive, style: CsvStyle): string {
     records.push(['']);
     records.push(['']);
   }
-  if (a.liveCalls.length > 0) {
-    const n = a.liveCalls.length;
-    records.push([
-      `Note : ${n} call${n > 1 ? 's' : ''} in progress at the close (CallId ${a.liveCalls.join(', ')}) ` +
-        `${n > 1 ? 'are' : 'is'} billed in the period in which ${n > 1 ? 'they end' : 'it ends'}`,
-    ]);
-  }
+  if (a.liveCalls.length > 0) records.push([liveCallsNote(a.liveCalls, style.lang)]);
   return BOM + csvRecords(records, style);
+}
+
+/** The note that closes an archive taken while calls were up, in the archive's language. */
+function liveCallsNote(calls: readonly string[], lang: CsvStyle['lang']): string {
+  const n = calls.length;
+  const ids = calls.join(', ');
+  const many = n > 1;
+  return lang === 'fr'
+    ? `Note : ${n} appel${many ? 's' : ''} en cours à la clôture (CallId ${ids}) ` +
+        `${many ? 'sont facturés' : 'est facturé'} dans la période où ${many ? 'ils se terminent' : 'il se termine'}`
+    : `Note : ${n} call${many ? 's' : ''} in progress at the close (CallId ${ids}) ` +
+        `${many ? 'are' : 'is'} billed in the period in which ${many ? 'they end' : 'it ends'}`;
 }

@@ -93,7 +93,7 @@ describe('closeBilling', () => {
     const first = closeBilling(app(), T0 + 60_000, 'manual');
     assert.deepEqual(first.liveCalls, ['LIVE1']);
     const text = archiveCsv(first, csvStyle(store.config()));
-    assert.match(text, /\nNote : 1 call in progress at the close \(CallId LIVE1\) is billed in the period in which it ends\n$/);
+    assert.match(text, /\nNote : 1 appel en cours à la clôture \(CallId LIVE1\) est facturé dans la période où il se termine\n$/);
     assert.doesNotMatch(text, /CALL;/, 'nothing of the live call in the closed period');
 
     // the call ends after the close: it lands after the REPORT of the new period

@@ -68,6 +68,8 @@ describe('parseCostsCsv', () => {
     assert.throws(() => parseCostsCsv('prefix;h1;rate\n'), /^AppError: line 1: unknown column "rate"/);
     assert.throws(() => parseCostsCsv('prefix;h2\n38;1\n'), badRequest('line 1: missing column h1'));
     assert.throws(() => parseCostsCsv('prefix;h1;H1\n'), badRequest('line 1: column h1 appears twice'));
+    // a runaway cell is quoted in part, not echoed whole
+    assert.throws(() => parseCostsCsv('prefix;h1;' + 'x'.repeat(100_000) + '\n'), (e: Error) => /^line 1: unknown column "x{40}…"/.test(e.message) && e.message.length < 200);
   });
 
   it('refuses a header with no rows: it would wipe the deck', () => {

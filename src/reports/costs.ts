@@ -13,6 +13,11 @@ export function costsCsv(rows: readonly CostRow[], style: CsvStyle): string {
   return BOM + csvRecords(records, style);
 }
 
+/** A cell as quoted in an error: enough to find it, never the whole of a runaway line. */
+function clip(cell: string): string {
+  return cell.length > 40 ? `${cell.slice(0, 40)}…` : cell;
+}
+
 function lineError(line: number, message: string): AppError {
   return new AppError('BAD_REQUEST', `line ${line}: ${message}`);
 }
@@ -52,7 +57,7 @@ export function parseCostsCsv(text: string): CostRow[] {
       continue;
     }
     const col = COST_COLUMNS.find((c) => c.toLowerCase() === name.toLowerCase());
-    if (!col) throw lineError(header.line, `unknown column "${name}" (expected ${COST_COLUMNS.join(', ')})`);
+    if (!col) throw lineError(header.line, `unknown column "${clip(name)}" (expected ${COST_COLUMNS.join(', ')})`);
     if (columns.includes(col)) throw lineError(header.line, `column ${col} appears twice`);
     columns.push(col);
   }

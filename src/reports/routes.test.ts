@@ -142,10 +142,28 @@ describe('report routes over HTTP', () => {
     assert.equal(lines[2], 'Date;Operation;Called;Duration;Units;Euros');
     assert.ok(lines[4]!.endsWith(';CALL;380141587070;40;-7200;-0,72'));
     assert.equal(lines[5], 'Total;;;;242800;24,28');
-    assert.match(text, /\nNote : 1 call in progress at the close \(CallId LIVE9\) is billed/);
+    assert.match(text, /\nNote : 1 appel en cours à la clôture \(CallId LIVE9\) est facturé/);
 
     const statement = await csvText(await bed.api('/api/users/1001/ledger.csv'));
     assert.match(statement, /\n20240601_100001;REPORT;;;242800;24,280000\nTotal/);
+
+    // an archive is frozen at its close: new CSV parameters change none of its bytes; the
+    // list shows its date in today's timezone
+    const put = (json: unknown) => bed.api('/api/config', { method: 'PUT', json });
+    const before = await put({});
+    const restore = (await before.json()) as { timezone: string; language: string; csvSeparator: string };
+    await put({ timezone: 'America/New_York', language: 'en', csvSeparator: ',' });
+    try {
+      const again = new Uint8Array(await (await bed.api('/api/billing/archives/BILLING_20240601_100000.csv')).arrayBuffer());
+      assert.deepEqual(again, bytes);
+      const relisted = (await (await bed.api('/api/billing/archives')).json()) as { name: string; size: number; date: string }[];
+      assert.deepEqual(relisted.map((a) => [a.name, a.date, a.size]), [
+        ['BILLING_20240601_100001.csv', '20240601_040001', list[0]!.size],
+        ['BILLING_20240601_100000.csv', '20240601_040000', bytes.length],
+      ]);
+    } finally {
+      await put({ timezone: restore.timezone, language: restore.language, csvSeparator: restore.csvSeparator });
+    }
   });
 
   it('answers 404 for archive names outside the pattern, whatever they try', async () => {

@@ -2,9 +2,9 @@
 // and the billing close. Registered by the web server behind the admin auth.
 import { systemClock, type Clock } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { parseRange } from '../timezone/index.ts';
+import { formatStamp, parseRange } from '../timezone/index.ts';
 import type { RouteModule } from '../web/http.ts';
-import { ARCHIVE_NAME, archiveCsv, archiveDate } from './archive.ts';
+import { ARCHIVE_NAME, archiveCsv, archiveStyle } from './archive.ts';
 import { closeBilling } from './billing.ts';
 import { writeCdrCsv } from './cdrs.ts';
 import { bodyText, costsCsv, parseCostsCsv } from './costs.ts';
@@ -47,20 +47,21 @@ export function makeReportRoutes(clock: Clock): RouteModule {
     });
 
     r.get('/api/billing/archives', (_req, res) => {
-      const style = csvStyle(store.config());
+      const cfg = store.config();
       const list = store
         .archives()
         .filter((a) => ARCHIVE_NAME.test(a.name))
         .sort((a, b) => b.at - a.at || (a.name < b.name ? 1 : -1))
         .map((a) => {
-          const key = `${a.name}\0${style.separator}\0${style.lang}\0${style.timezone}`;
-          let size = sizes.get(key);
+          // frozen at the close, an archive's bytes never change; older ones follow the parameters
+          const key = `${a.name}\0${cfg.csvSeparator}\0${cfg.language}\0${cfg.timezone}`;
+          let size = sizes.get(a.name) ?? sizes.get(key);
           if (size === undefined) {
             const full = store.archive(a.name);
-            size = full ? Buffer.byteLength(archiveCsv(full, style)) : 0;
-            sizes.set(key, size);
+            size = full ? Buffer.byteLength(archiveCsv(full, archiveStyle(full, cfg))) : 0;
+            sizes.set(full?.params ? a.name : key, size);
           }
-          return { name: a.name, size, date: archiveDate(a.name) };
+          return { name: a.name, size, date: formatStamp(a.at, cfg.timezone) };
         });
       res.json(list);
     });
@@ -69,7 +70,7 @@ export function makeReportRoutes(clock: Clock): RouteModule {
       const name = req.params.name ?? '';
       const archive = ARCHIVE_NAME.test(name) ? store.archive(name) : undefined;
       if (!archive) throw new AppError('NOT_FOUND', 'no such archive');
-      const body = archiveCsv(archive, csvStyle(store.config()));
+      const body = archiveCsv(archive, archiveStyle(archive, store.config()));
       res.header('Content-Disposition', attachment(name)).send(body, CSV);
     });
 

@@ -894,6 +894,7 @@ export class Store {
         currency: cfg.currency,
         users: [...blocks.values()],
         liveCalls: live,
+        params: { csvSeparator: cfg.csvSeparator, language: cfg.language, timezone: cfg.timezone },
       };
       w.put(this.db.archives, archiveKey(archiveName), archive);
       w.put(this.db.archives, archiveIndexKey(archiveName), { name: archiveName, at: t } satisfies ArchiveIndexEntry);

@@ -78,6 +78,8 @@ export interface Archive {
   currency: string;
   users: ArchiveUserBlock[];
   liveCalls: string[];
+  /** The CSV parameters in force at the close: the archive reads the same ever after (absent before 2.0.1). */
+  params?: Pick<Config, 'csvSeparator' | 'language' | 'timezone'>;
 }
 
 export interface DidEntry {
