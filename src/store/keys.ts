@@ -37,6 +37,15 @@ export const META = {
   adminPasswordHash: 'adminPasswordHash',
 } as const;
 
+/**
+ * A deleted user's statement lines stay in the period, under `<id>~` (no live id has a '~'),
+ * until the close archives them; `former:<id>` in meta keeps the name for the archive block.
+ */
+export const FORMER_SUFFIX = '~';
+export function formerUserKey(id: string): string {
+  return `former:${id}`;
+}
+
 /** Caller-owned meta keys live in their own namespace so they can never clobber ours. */
 export function appMetaKey(key: string): string {
   return `app:${key}`;

@@ -743,6 +743,30 @@ describe('CDR queries', () => {
 });
 
 describe('billing periods', () => {
+  it('keeps a deleted user\'s statement of the period for the close: archived in a block of its own', async () => {
+    const { store, done } = freshStore();
+    try {
+      store.createUser({ id: '2001', name: 'Gone', pin: '2001' });
+      store.credit('2001', 1000, T0);
+      store.settle(settlementOf('D1', '2001', 200, T0 + 1000));
+      store.deleteUser('2001');
+      // the id may be given again at once: the newcomer's statement starts empty
+      store.createUser({ id: '2001', name: 'New', pin: '2002' });
+      assert.deepEqual(store.ledger('2001'), []);
+      store.credit('2001', 50, T0 + 2000);
+      const a = store.closePeriod(T0 + 10_000, 'BILLING_DEL.csv', []);
+      assert.deepEqual(a.users.map((b) => [b.id, b.name, b.lines.map((l) => [l.operation, l.units]), b.totalUnits]), [
+        ['2001', 'New', [['CREDIT', 50]], 50],
+        ['2001', 'Gone', [['CREDIT', 1000], ['CALL', -200]], 800],
+      ]);
+      // the next close has only the living
+      const b = store.closePeriod(T0 + 20_000, 'BILLING_DEL2.csv', []);
+      assert.deepEqual(b.users.map((u) => [u.id, u.name]), [['2001', 'New']]);
+    } finally {
+      await done();
+    }
+  });
+
   it('archives every statement and opens a period starting with REPORT lines', async () => {
     const { store, done } = freshStore();
     try {

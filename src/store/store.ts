@@ -50,6 +50,8 @@ import {
   checkpointKey,
   CONFIG_KEY,
   DB_NAMES,
+  FORMER_SUFFIX,
+  formerUserKey,
   isCdrKey,
   journalKey,
   JOURNAL_CALLS,
@@ -541,8 +543,17 @@ export class Store {
       for (const { value } of this.scan(this.db.journal, JOURNAL_CALLS.lo, JOURNAL_CALLS.hi)) {
         if ((value as OpenCall).userId === id) throw new AppError('USER_BUSY', `user ${id} has a call in progress`, 'id');
       }
-      const range = ledgerUserRange(this.period(w), id);
-      for (const { key } of this.scan(this.db.ledger, range.lo, range.hi)) w.del(this.db.ledger, key);
+      // what the user paid and spent this period stays on record until the close archives it
+      const period = this.period(w);
+      const range = ledgerUserRange(period, id);
+      let kept = false;
+      for (const { key, value } of this.scan(this.db.ledger, range.lo, range.hi)) {
+        const line = value as LedgerLine;
+        w.put(this.db.ledger, ledgerKey(period, id + FORMER_SUFFIX, line.at, w.nextSeq()), line);
+        w.del(this.db.ledger, key);
+        kept = true;
+      }
+      if (kept) w.put(this.db.meta, formerUserKey(id), { name: rec.name });
       for (const { key, value } of this.scan(this.db.dids, '', KEY_END)) {
         if ((value as DidRecord).userId === id) w.del(this.db.dids, key);
       }
@@ -878,8 +889,17 @@ export class Store {
       const blocks = new Map<string, ArchiveUserBlock>();
       for (const u of users) blocks.set(u.id, { id: u.id, name: u.name, lines: [], totalUnits: 0 });
       const old = ledgerPeriodRange(period);
+      const former = new Set<string>();
       for (const { key, value } of this.scan(this.db.ledger, old.lo, old.hi)) {
-        const block = blocks.get(key.split('/')[1]);
+        const owner = key.split('/')[1]!;
+        if (owner.endsWith(FORMER_SUFFIX) && !blocks.has(owner)) {
+          // a user deleted during the period: its lines are archived in a block of its own
+          const id = owner.slice(0, -FORMER_SUFFIX.length);
+          const name = (w.get(this.db.meta, formerUserKey(id)) as { name?: string } | undefined)?.name ?? id;
+          blocks.set(owner, { id, name, lines: [], totalUnits: 0 });
+          former.add(id);
+        }
+        const block = blocks.get(owner);
         if (block) {
           const line = copyLine(value as LedgerLine);
           block.lines.push(line);
@@ -887,6 +907,7 @@ export class Store {
         }
         w.del(this.db.ledger, key); // the archive is now the statement of record
       }
+      for (const id of former) w.del(this.db.meta, formerUserKey(id));
       const archive: Archive = {
         name: archiveName,
         at: t,
