@@ -171,6 +171,23 @@ describe('Meter', () => {
     assert.deepEqual(t.events.at(-1), 'cut W1');
   });
 
+  it('warns again before a cut that a top-up moved later, once per cut', () => {
+    const t = setup(200 * 100, [row('DEFAULT', 200)], 60);
+    t.open('W2');
+    const c = t.clock.now();
+    t.meter.start('W2', c);
+    t.clock.advance(50_000); // warned at 40 s for the cut at 100 s
+    t.store.users.get('1001')!.units += 200 * 30;
+    t.meter.balanceChanged('1001'); // the cut moves to 130 s
+    t.clock.advance(19_999);
+    assert.deepEqual(t.events, [`warn W2 @${c + 40_000}`]);
+    t.clock.advance(1);
+    assert.deepEqual(t.events, [`warn W2 @${c + 40_000}`, `warn W2 @${c + 70_000}`]);
+    t.meter.balanceChanged('1001'); // the same cut: no third warning
+    t.clock.advance(60_000);
+    assert.deepEqual(t.events, [`warn W2 @${c + 40_000}`, `warn W2 @${c + 70_000}`, 'cut W2']);
+  });
+
   it('re-plans when the balance is credited during a call', () => {
     const t = setup(1000);
     t.open('D1');

@@ -352,7 +352,8 @@ export class Meter {
       });
       const warning = this.deps.warningSeconds() * 1000;
       const warnAt = cutAt - warning;
-      if (warning > 0 && warnAt > l.connectedAt && l.warnedFor === null) {
+      // once per cut: a top-up that moves the cut later earns a new warning before the new one
+      if (warning > 0 && warnAt > l.connectedAt && (l.warnedFor === null || cutAt > l.warnedFor)) {
         l.warnTimer = clock.at(Math.max(warnAt, now), () => {
           l.warnTimer = null;
           l.warnedFor = cutAt;
