@@ -207,14 +207,9 @@ describe('Switchboard call flows', () => {
   it('after a restart: a journaled call the replay does not mention is settled at its checkpoint, recovered', async () => {
     const w = world();
     const c = w.clock.now();
-    w.journal.set('H1', {
-      callId: 'H1', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
-      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c + 12_000,
-    });
+    journalled(w, 'H1', c, { connectedAt: c, checkpointAt: c + 12_000 });
     // a fresh board over the same journal, as after a restart
-    const board = new Switchboard(w.engine, w.clock);
-    const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
-    board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
+    restarted(w, w.engine);
     w.engine.emit('state', { state: 'replay' });
     w.engine.emit('synced', {});
     assert.equal(w.cdrs.at(-1)!.cost, 12 * 200);
@@ -224,13 +219,8 @@ describe('Switchboard call flows', () => {
   it('after a restart: a replayed ENDED bills to the engine stamps; a replayed ivr call is released', async () => {
     const w = world();
     const c = w.clock.now();
-    w.journal.set('J1', {
-      callId: 'J1', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
-      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c + 3000,
-    });
-    const board = new Switchboard(w.engine, w.clock);
-    const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
-    board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
+    journalled(w, 'J1', c, { connectedAt: c, checkpointAt: c + 3000 });
+    restarted(w, w.engine);
     w.engine.emit('state', { state: 'replay' });
     w.engine.emit('ended', { call: 'J1', by: 'caller', cause: '16', at: c + 7400, replayed: true });
     w.engine.emit('active', { call: 'K1', from: '1', to: '6000', state: 'ivr', connectedAt: null });
@@ -279,13 +269,20 @@ describe('Switchboard and engine errors', () => {
   });
 });
 
-/** A board started over the world's data, as after a restart, with an engine of its own. */
-function restarted(w: ReturnType<typeof world>) {
-  const engine = new FakeEngine();
+/** A board started over the world's data, as after a restart; an engine of its own unless given. */
+function restarted(w: ReturnType<typeof world>, engine = new FakeEngine()) {
   const board = new Switchboard(engine, w.clock);
   const meter = new Meter({ store: storeOf(w), rates: () => new RateTable([row('DEFAULT', 200)], 'UTC'), clock: w.clock, warningSeconds: () => 0, listener: board });
   board.attach({ meter, directory: storeOf(w), config: () => w.config, guard: new PinGuard(w.clock), clock: w.clock });
   return { engine, board, meter };
+}
+
+/** A journal entry of user 1001's call to 0141587070 at 200 u/s, dialled 5 s before `c`, as a crash leaves it. */
+function journalled(w: ReturnType<typeof world>, callId: string, c: number, o: { connectedAt: number | null; checkpointAt: number | null }) {
+  w.journal.set(callId, {
+    callId, userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
+    row: row('DEFAULT', 200), ...o,
+  });
 }
 
 /** Wrong PINs from a number, each call its three tries, `n` calls. */
@@ -409,10 +406,7 @@ describe('Switchboard across a lost link', () => {
   it('a replayed connected call with no connect instant is metered from the replay, not hung up', async () => {
     const w = world();
     const c = w.clock.now();
-    w.journal.set('AC', {
-      callId: 'AC', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
-      connectedAt: null, row: row('DEFAULT', 200), checkpointAt: null,
-    });
+    journalled(w, 'AC', c, { connectedAt: null, checkpointAt: null });
     const { engine, meter } = restarted(w);
     engine.emit('state', { state: 'replay' });
     engine.emit('active', { call: 'AC', from: '5173', to: '0141587070', state: 'connected', connectedAt: null });
@@ -444,10 +438,7 @@ describe('Switchboard across a lost link', () => {
   it('checkpoints stop while the link is down and start again after the replay', () => {
     const w = world();
     const c = w.clock.now();
-    w.journal.set('CP', {
-      callId: 'CP', userId: '1001', from: '5173', dialed: '0141587070', offerAt: c - 9000, dialAt: c - 5000,
-      connectedAt: c, row: row('DEFAULT', 200), checkpointAt: c,
-    });
+    journalled(w, 'CP', c, { connectedAt: c, checkpointAt: c });
     const { engine, meter } = restarted(w);
     engine.emit('state', { state: 'replay' });
     engine.emit('active', { call: 'CP', from: '5173', to: '0141587070', state: 'connected', connectedAt: c });

@@ -69,13 +69,14 @@ export function planCuts(rates: RateTable, calls: readonly MeteredCall[], balanc
     const inc = c.row.increment;
     const started = Math.max(1, stepsStarted(c.row, c.connectedAt, now));
     let paid = started;
-    while (paid > 0 && rates.cost(c.row, c.connectedAt, paid * inc) > left) paid--;
+    let cost = rates.cost(c.row, c.connectedAt, paid * inc);
+    while (cost > left && --paid > 0) cost = rates.cost(c.row, c.connectedAt, paid * inc);
     if (paid === 0) {
       out.set(c.callId, refusal(c));
       continue;
     }
-    owed[i] = rates.cost(c.row, c.connectedAt, paid * inc);
-    left -= owed[i];
+    owed[i] = cost;
+    left -= cost;
     if (paid < started) {
       // the balance shrank under it (it cannot normally): cut at the end of what it can pay
       out.set(c.callId, { cutAt: c.connectedAt + paid * inc * 1000, limit: paid * inc });

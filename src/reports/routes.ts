@@ -53,13 +53,13 @@ export function makeReportRoutes(clock: Clock): RouteModule {
         .filter((a) => ARCHIVE_NAME.test(a.name))
         .sort((a, b) => b.at - a.at || (a.name < b.name ? 1 : -1))
         .map((a) => {
-          // frozen at the close, an archive's bytes never change; older ones follow the parameters
+          // archives never change; one closed before 2.0.1 reads in today's dialect
           const key = `${a.name}\0${cfg.csvSeparator}\0${cfg.language}\0${cfg.timezone}`;
-          let size = sizes.get(a.name) ?? sizes.get(key);
+          let size = sizes.get(key);
           if (size === undefined) {
             const full = store.archive(a.name);
             size = full ? Buffer.byteLength(archiveCsv(full, archiveStyle(full, cfg))) : 0;
-            sizes.set(full?.params ? a.name : key, size);
+            sizes.set(key, size);
           }
           return { name: a.name, size, date: formatStamp(a.at, cfg.timezone) };
         });
