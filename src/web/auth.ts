@@ -79,7 +79,7 @@ export class Auth {
   }
 
   /** True while this IP is over the wrong-password limit. */
-  limited(ip: string): boolean {
+  private limited(ip: string): boolean {
     const f = this.fails.get(ip);
     if (!f) return false;
     if (this.clock.now() - f.first >= FAIL_WINDOW_MS) {
@@ -98,17 +98,15 @@ export class Auth {
     if (at > now) await new Promise<void>((r) => this.clock.at(at, r));
   }
 
-  private tooMany(): AuthResult {
-    return { ok: false, status: 429, message: 'too many wrong passwords, try again later' };
-  }
-
   private fail(ip: string): AuthResult {
     const now = this.clock.now();
     const f = this.fails.get(ip);
     if (!f || now - f.first >= FAIL_WINDOW_MS) this.fails.set(ip, { first: now, count: 1 });
     else f.count++;
     if (this.fails.size > 10_000) this.pruneFails(now);
-    return this.fails.get(ip)!.count > MAX_FAILS ? this.tooMany() : { ok: false, status: 401, message: 'wrong password' };
+    return this.fails.get(ip)!.count > MAX_FAILS
+      ? { ok: false, status: 429, message: 'too many wrong passwords, try again later' }
+      : { ok: false, status: 401, message: 'wrong password' };
   }
 
   private pruneFails(now: number): void {
