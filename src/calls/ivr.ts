@@ -14,9 +14,9 @@ export const IVR_LIMITS = { pinTries: 3, numberTries: 3, dialTries: 3, pinMax: 1
 
 export async function runIvr(s: CallSession, ctx: FlowContext): Promise<void> {
   if (ctx.guard.isLocked(s.from)) {
-    s.outcome = 'CALLER_LOCKED';
     await new Answer().run(s);
-    return new Hangup(say(ctx, [...PROMPTS.lockedOut, ...PROMPTS.goodbye])).run(s);
+    await lockedOut(s, ctx);
+    return;
   }
   await new Answer().run(s);
   s.status = 'ivr';
@@ -56,17 +56,28 @@ async function askPin(s: CallSession, ctx: FlowContext): Promise<string | null> 
   for (let i = 0; i < IVR_LIMITS.pinTries; i++) {
     await playFor(ctx, i === 0 ? PROMPTS.enterPin : PROMPTS.invalidPin, true).run(s);
     const pin = await new Collect(IVR_LIMITS.pinMax).run(s);
+    // a number locked meanwhile (by another of its calls) has no PIN checked, not even a right one
+    if (ctx.guard.isLocked(s.from)) return lockedOut(s, ctx);
     const user = /^\d{4,12}$/.test(pin) ? ctx.directory.userByPin(pin) : undefined;
     if (user) {
       ctx.guard.succeed(s.from);
       return user.id;
     }
     log('IVR_BAD_PIN', { call: s.callId, from: s.from, attempt: i + 1 });
-    // a lock refuses the number's next calls; this call keeps the tries it was promised
-    if (ctx.guard.fail(s.from)) log('IVR_CALLER_LOCKED', { from: s.from });
+    // the lock falls now: the call in progress is out too, or its last tries would be free guesses
+    if (ctx.guard.fail(s.from)) {
+      log('IVR_CALLER_LOCKED', { from: s.from });
+      return lockedOut(s, ctx);
+    }
   }
   s.outcome = 'BAD_PIN';
   await new Hangup(say(ctx, [...PROMPTS.accessDenied, ...PROMPTS.goodbye])).run(s);
+  return null;
+}
+
+async function lockedOut(s: CallSession, ctx: FlowContext): Promise<null> {
+  s.outcome = 'CALLER_LOCKED';
+  await new Hangup(say(ctx, [...PROMPTS.lockedOut, ...PROMPTS.goodbye])).run(s);
   return null;
 }
 

@@ -1,5 +1,5 @@
-// Brute-force guard on the PIN: too many wrong PINs from one calling number lock it out of
-// its next calls. A withheld caller has no number to lock: one shared key would let anyone
+// Brute-force guard on the PIN: too many wrong PINs from one calling number lock it out,
+// the call in progress included. A withheld caller has no number to lock: one shared key would let anyone
 // lock every withheld caller out; their guesses stay bounded by the tries of each call.
 import type { Clock } from '../clock.ts';
 
@@ -35,9 +35,8 @@ export class PinGuard {
     return false;
   }
 
-  /** A right PIN: the number's past failures (and a lock its own call set) are forgiven. */
+  /** A right PIN (never checked while locked): the number's past failures are forgiven. */
   succeed(caller: string): void {
     this.failures.delete(caller);
-    this.lockedUntil.delete(caller);
   }
 }

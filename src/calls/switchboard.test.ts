@@ -7,7 +7,7 @@ import { setLogSink } from '../log.ts';
 import { Meter } from '../metering/index.ts';
 import { RateTable, type CostRow } from '../rating/index.ts';
 import type { Cdr, Config, OpenCall, User } from '../store/index.ts';
-import { PinGuard } from './pin-guard.ts';
+import { PIN_GUARD, PinGuard } from './pin-guard.ts';
 import { supervisionOf } from '../appliance/supervision.ts';
 import { Switchboard, type EngineSource } from './switchboard.ts';
 
@@ -55,8 +55,8 @@ class FakeEngine implements EngineSource {
   last(prefix: string) {
     return [...this.sent].reverse().find((l) => l.startsWith(prefix));
   }
-  lastPlayRef(): number {
-    return Number(/ref=(\d+)/.exec(this.last('PLAY')!)![1]);
+  lastPlayRef(call = ''): number {
+    return Number(/ref=(\d+)/.exec(this.last(call ? `PLAY ${call} ` : 'PLAY')!)![1]);
   }
 }
 
@@ -296,18 +296,34 @@ async function wrongPinCalls(w: ReturnType<typeof world>, from: string, calls: n
 }
 
 describe('Switchboard: the PIN lock-out', () => {
-  it('a call keeps its three tries when the number reaches five failures; the next call is refused', async () => {
+  it('the call in which the number reaches five failures is released with the lock-out; the next call is refused', async () => {
     const w = world();
-    await wrongPinCalls(w, '9999', 2); // failures 1-3, then 4-6: the lock falls during the 2nd call
+    await wrongPinCalls(w, '9999', 2); // failures 1-3, then 4-5: the lock falls at the 2nd try of the 2nd call
     const second = w.engine.sent.filter((l) => l.startsWith('HANGUP P9999-1'));
     assert.equal(second.length, 1);
-    assert.match(second[0]!, /vm-incorrect.*goodbye/); // three wrong PINs, not the lock-out
-    const pinPrompts = w.engine.sent.filter((l) => l.startsWith('PLAY P9999-1 '));
-    assert.equal(pinPrompts.length, 3);
+    assert.match(second[0]!, /vm-incorrect,fr\/please-try-call-later,fr\/goodbye/);
+    assert.equal(w.engine.sent.filter((l) => l.startsWith('PLAY P9999-1 ')).length, 2, 'no third try for a locked number');
     w.engine.emit('offer', { call: 'Q1', from: '9999', to: '6000', at: w.clock.now() });
     await tick();
     assert.match(w.engine.last('HANGUP')!, /^HANGUP Q1 .*please-try-call-later/);
     assert.equal(w.engine.last('PLAY Q1'), undefined);
+    w.clock.advance(PIN_GUARD.lockMs);
+    w.engine.emit('offer', { call: 'Q2', from: '9999', to: '6000', at: w.clock.now() });
+    await tick();
+    assert.match(w.engine.last('PLAY Q2')!, /agent-pass/, 'the lock lifts after its 15 minutes');
+  });
+
+  it('a number locked by one of its calls gets no PIN checked on another, not even the right one', async () => {
+    const w = world();
+    w.engine.emit('offer', { call: 'K1', from: '9999', to: '6000', at: w.clock.now() });
+    await tick();
+    await wrongPinCalls(w, '9999', 2); // K1 waits at its PIN prompt while two other calls lock the number
+    w.engine.emit('digits', { call: 'K1', digits: '2345#', at: w.clock.now() });
+    w.engine.emit('played', { call: 'K1', ref: w.engine.lastPlayRef('K1'), interrupted: true });
+    await tick();
+    await tick();
+    assert.match(w.engine.last('HANGUP K1')!, /please-try-call-later/);
+    assert.equal(w.engine.sent.filter((l) => l.startsWith('DIAL K1') || /^PLAY K1 .*vm-youhave/.test(l)).length, 0);
   });
 
   it('a right PIN forgives the number; withheld callers are never locked out', async () => {
