@@ -28,7 +28,7 @@ export async function runDirect(s: CallSession, ctx: FlowContext, userId: string
     log('CALL_DIAL_FAILED', { call: s.callId, cause: outcome.cause });
     s.outcome = 'DIAL_FAILED';
     await new Answer().run(s);
-    await new Hangup(failedNotice(ctx, outcome.cause)).run(s);
+    await new Hangup([...failedNotice(ctx, outcome.cause), ...say(ctx, PROMPTS.goodbye)]).run(s);
   } catch (e) {
     if (isAppError(e) && e.code === 'INSUFFICIENT_CREDIT') return refuse(s, ctx, 'INSUFFICIENT_CREDIT', PROMPTS.insufficientCredit);
     throw e;

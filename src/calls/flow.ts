@@ -44,6 +44,7 @@ export async function dialMetered(
   to: string,
 ): Promise<{ connected: true; at: number } | { connected: false; cause: string }> {
   const now = ctx.clock.now();
+  s.dialed = to; // the CDR of a call refused for its credit names the number it wanted
   const auth = ctx.meter.authorise(userId, to, now);
   const cfg = ctx.config();
   s.userId = userId;

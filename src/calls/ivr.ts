@@ -48,7 +48,8 @@ export async function runIvr(s: CallSession, ctx: FlowContext): Promise<void> {
       throw e;
     }
   }
-  return new Hangup(say(ctx, PROMPTS.goodbye)).run(s);
+  // the last attempt failed too: the caller hears why, then goodbye
+  return new Hangup([...notice, ...say(ctx, PROMPTS.goodbye)]).run(s);
 }
 
 /** Up to three PINs; the user, or null once the call has been released. */

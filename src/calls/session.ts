@@ -117,6 +117,8 @@ export class CallSession {
     this.emit({ kind: 'connected', at });
   }
   onFailed(cause: string, at: number): void {
+    // the attempt is over at once: an event in the same read must not find it still dialling
+    if (this.status === 'dialing' || this.status === 'ringing') this.status = 'ivr';
     this.emit({ kind: 'failed', cause, at });
   }
   onEnded(e: Ended): void {

@@ -352,6 +352,66 @@ describe('Switchboard: the PIN lock-out', () => {
   });
 });
 
+/** A call from the Caller ID 5173 (no PIN) on the IVR number that dials `number` (typed, then `#`). */
+async function dialFromIvr(w: ReturnType<typeof world>, call: string, number: string) {
+  w.engine.emit('offer', { call, from: '5173', to: '6000', at: w.clock.now() });
+  await tick();
+  w.engine.emit('digits', { call, digits: `${number}#`, at: w.clock.now() });
+  w.engine.emit('played', { call, ref: w.engine.lastPlayRef(call), interrupted: true });
+  await tick();
+  await tick();
+}
+
+describe('Switchboard: failed and refused dials', () => {
+  it('a CONNECTED after the FAILED that ended the attempt is not metered: the caller is asked again', async () => {
+    const w = world();
+    await dialFromIvr(w, 'V1', '0141587070');
+    assert.match(w.engine.last('DIAL V1')!, /to=0141587070/);
+    const c = w.clock.now();
+    w.engine.emit('failed', { call: 'V1', cause: 'busy', at: c });
+    w.engine.emit('connected', { call: 'V1', at: c });
+    await tick();
+    await tick();
+    assert.equal(w.engine.last('LIMIT V1'), undefined);
+    assert.match(w.engine.last('PLAY V1')!, /vm-nobodyavail,fr\/please-try-call-later,fr\/vm-enter-num-to-call/);
+    w.engine.emit('ended', { call: 'V1', by: 'caller', cause: '16', at: c + 20_000, replayed: false });
+    await tick();
+    assert.equal(w.cdrs.length, 1);
+    assert.equal(w.cdrs[0]!.cost, 0);
+    assert.equal(w.cdrs[0]!.duration, 0);
+    assert.equal(w.users.get('1001')!.units, 250000);
+  });
+
+  it('after the third failed dial the caller hears why, then goodbye', async () => {
+    const w = world();
+    await dialFromIvr(w, 'V2', '0141587070');
+    for (let i = 0; i < 3; i++) {
+      w.engine.emit('failed', { call: 'V2', cause: i < 2 ? 'busy' : 'invalid', at: w.clock.now() });
+      await tick();
+      await tick();
+      if (i === 2) break;
+      w.engine.emit('digits', { call: 'V2', digits: '0141587070#', at: w.clock.now() });
+      w.engine.emit('played', { call: 'V2', ref: w.engine.lastPlayRef('V2'), interrupted: true });
+      await tick();
+      await tick();
+    }
+    assert.equal(w.engine.sent.filter((l) => l.startsWith('DIAL V2')).length, 3);
+    assert.equal(w.engine.last('HANGUP V2'), 'HANGUP V2 fr/ss-noservice,fr/goodbye');
+  });
+
+  it('a call refused for its credit names the number it wanted in its CDR', async () => {
+    const w = world(100);
+    await dialFromIvr(w, 'V3', '0141587070');
+    assert.match(w.engine.last('HANGUP V3')!, /credit-insufficient/);
+    assert.equal(w.engine.last('DIAL V3'), undefined);
+    w.engine.emit('ended', { call: 'V3', by: 'app', cause: '16', at: w.clock.now(), replayed: false });
+    await tick();
+    assert.equal(w.cdrs.length, 1);
+    assert.equal(w.cdrs[0]!.dialed, '0141587070');
+    assert.equal(w.cdrs[0]!.cost, 0);
+  });
+});
+
 describe('Switchboard across a lost link', () => {
   it('an IVR call whose command was lost with the link is released once the replay lists it; its CDR ends when that HANGUP reached the engine', async () => {
     const w = world();

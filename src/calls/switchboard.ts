@@ -163,6 +163,12 @@ export class Switchboard implements MeterListener {
 
   private onConnected(callId: string, at: number): void {
     const s = this.sessions.get(callId);
+    // no dial of ours is waiting for it (say, a CONNECTED right after the FAILED that ended
+    // the attempt): the caller is back in the IVR, and that time is not billable
+    if (s && !s.ended && s.status !== 'dialing' && s.status !== 'ringing' && s.status !== 'connected') {
+      log('ENGINE_EVENT_IGNORED', { call: callId, event: 'CONNECTED', status: s.status });
+      return;
+    }
     // Metering starts synchronously: an ENDED in the same read must find the call connected.
     if (this.meter.journalEntry(callId)) {
       try {
