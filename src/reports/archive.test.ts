@@ -90,13 +90,10 @@ describe('archiveCsv', () => {
     assert.match(text, /\n"User ID : =HYPERLINK\(""x""\)"\n/);
   });
 
-  it('says which calls were live at the close in a note line after the blocks', () => {
+  it('has nothing after the user blocks, calls live at the close or not', () => {
     const text = archiveCsv({ ...SEED, liveCalls: ['A1', 'B2'] }, FR);
-    const last = text.trimEnd().split('\n').at(-1)!;
-    assert.equal(last, 'Note : 2 appels en cours à la clôture (CallId A1, B2) sont facturés dans la période où ils se terminent');
-    const one = archiveCsv({ ...SEED, liveCalls: ['A1'] }, { ...FR, lang: 'en' });
-    assert.match(one, /\nNote : 1 call in progress at the close \(CallId A1\) is billed in the period in which it ends\n$/);
-    assert.doesNotMatch(archiveCsv(SEED, FR), /Note/);
+    assert.equal(text, archiveCsv(SEED, FR));
+    assert.ok(text.endsWith('\n\n\n'), 'the last block ends with its two empty lines');
   });
 
   it('shows dates in local time on both sides of a DST change', () => {

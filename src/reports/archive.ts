@@ -1,5 +1,6 @@
 // Billing archives: the name of a close and the CSV of its frozen statements, laid out as
-// the seed's spreadsheet shows it (one block per user, two empty lines after each).
+// the seed's spreadsheet shows it (one block per user, two empty lines after each, nothing
+// else: scripts split it into blocks). Calls live at the close are in the close's answer.
 import { amountTrimmed } from '../money/index.ts';
 import type { Archive, Config } from '../store/index.ts';
 import { formatStamp } from '../timezone/index.ts';
@@ -29,18 +30,5 @@ export function archiveCsv(a: Archive, style: CsvStyle): string {
     records.push(['']);
     records.push(['']);
   }
-  if (a.liveCalls.length > 0) records.push([liveCallsNote(a.liveCalls, style.lang)]);
   return BOM + csvRecords(records, style);
-}
-
-/** The note that closes an archive taken while calls were up, in the archive's language. */
-function liveCallsNote(calls: readonly string[], lang: CsvStyle['lang']): string {
-  const n = calls.length;
-  const ids = calls.join(', ');
-  const many = n > 1;
-  return lang === 'fr'
-    ? `Note : ${n} appel${many ? 's' : ''} en cours à la clôture (CallId ${ids}) ` +
-        `${many ? 'sont facturés' : 'est facturé'} dans la période où ${many ? 'ils se terminent' : 'il se termine'}`
-    : `Note : ${n} call${many ? 's' : ''} in progress at the close (CallId ${ids}) ` +
-        `${many ? 'are' : 'is'} billed in the period in which ${many ? 'they end' : 'it ends'}`;
 }

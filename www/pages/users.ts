@@ -42,9 +42,11 @@ export function Users(): VNode {
     setClosing(true);
     setArchive(null);
     try {
-      const r = await api<{ name: string }>('POST', 'billing/close');
+      const r = await api<{ name: string; liveCalls?: string[] }>('POST', 'billing/close');
       setArchive(r.name);
-      setBilling({ kind: 'ok', text: `${t('billingDone')} ` });
+      const live = r.liveCalls?.length ?? 0;
+      // calls up at the close are billed in the new period: the admin should know why they are missing
+      setBilling({ kind: 'ok', text: live > 0 ? `${t('billingLiveCalls', { n: live })} ${t('billingDone')} ` : `${t('billingDone')} ` });
       await list.reload();
     } catch (e) {
       setBilling({ kind: 'error', text: errorText(e, t) });
