@@ -60,7 +60,8 @@ export const isTimezone: Check = (v) => {
 
 export const isUnitPrice: Check = (v) => {
   const d = parseDecimal(v);
-  return d && d.coef > 0n && d.scale <= 12 && !v.trim().startsWith('-') ? null : 'e_unitPrice';
+  // the server's bounds (src/money validUnitPrice): above 0, at most 1000000, 12 decimals
+  return d && d.coef > 0n && d.scale <= 12 && d.coef <= 1_000_000n * 10n ** BigInt(d.scale) && !v.trim().startsWith('-') ? null : 'e_unitPrice';
 };
 
 export const isSeparator: Check = (v) => ([...v].length <= 1 && !/["\r\n]/.test(v) ? null : 'e_separator');
@@ -80,7 +81,7 @@ export const isCronOrEmpty: Check = (v) => {
   return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\d*,/\-?A-Za-z#LW]+$/.test(f)) ? null : 'e_cron';
 };
 
-export const isPassword: Check = (v) => (v.length >= 1 && v.length <= 1024 ? null : 'required');
+export const isPassword: Check = (v) => (v.trim() !== '' && v.length <= 1024 ? null : 'required');
 
 /** A signed whole number of units, not zero. */
 export const isUnitsDelta: Check = (v) => {

@@ -47,7 +47,7 @@ Flags apply to this run only; the stored parameters are not changed.
 const PASSWD_USAGE = `Usage: prepaid passwd [--data <dir>] < password-file
 
 Sets the admin password: the first line of standard input (prompted for, without
-echo, on a terminal). An empty password is refused.
+echo, on a terminal). An empty password, or one of spaces only, is refused.
 
 Options:
   --data <dir>   store folder (default: $PREPAID_DATA, else ${DEFAULT_DATA_DIR})

@@ -57,6 +57,7 @@ test('passwd refuses an empty password with exit 2 before touching the store', (
   assertUsage(run(['passwd', '--data', '/nonexistent/prepaid-test'], '\n'), /empty password/);
   assertUsage(run(['passwd', '--data', '/nonexistent/prepaid-test'], ''), /empty password/);
   assertUsage(run(['passwd', '--data', '/nonexistent/prepaid-test'], '\r\nsecond line\n'), /empty password/);
+  assertUsage(run(['passwd', '--data', '/nonexistent/prepaid-test'], '   \n'), /spaces only/);
 });
 
 test('passwd stores a hash of the first stdin line that verifies', async () => {

@@ -76,7 +76,7 @@ async function passwd(cmd: Extract<Command, { kind: 'passwd' }>): Promise<void> 
     if (e instanceof PasswordInputError) usage(new UsageError(e.message, 'passwd'));
     throw e;
   }
-  if (pw === '') usage(new UsageError('empty password refused', 'passwd'));
+  if (pw.trim() === '') usage(new UsageError(pw === '' ? 'empty password refused' : 'a password of spaces only is refused', 'passwd'));
   const [{ hashPassword }, { Store }] = await Promise.all([import('../web/auth.ts'), import('../store/index.ts')]);
   const hash = await hashPassword(pw);
   let store: ReturnType<typeof Store.open>;

@@ -101,6 +101,9 @@ test('unitsOf refuses fractions of a unit, non-numbers and unsafe results', () =
   badRequest(() => unitsOf('25', '-0.0001'), 'unitPrice');
   badRequest(() => unitsOf('25', 'x'), 'unitPrice');
   assert.equal(unitsOf('900719925474.0991', PRICE), Number.MAX_SAFE_INTEGER);
+  // too large says so, even when it would divide evenly or not
+  assert.throws(() => unitsOf('99999999999999999', PRICE), /too large/);
+  assert.throws(() => unitsOf('99999999999999999.00005', PRICE), /too large/);
 });
 
 test('amounts refuse unsafe or fractional units', () => {
@@ -121,8 +124,8 @@ test('localize swaps the decimal point in French only', () => {
   assert.equal(localize('23.58', 'en'), '23.58');
 });
 
-test('validUnitPrice: positive decimal with at most 12 fraction digits', () => {
-  for (const ok of ['0.0001', '0,0001', '1', '0.000000000001', '12.5']) assert.equal(validUnitPrice(ok), true, ok);
-  for (const bad of ['0', '0.0000', '-0.0001', '0.0000000000001', '', 'abc', '1e-4', ' 0.1']) assert.equal(validUnitPrice(bad), false, bad);
+test('validUnitPrice: positive decimal up to 1000000 with at most 12 fraction digits', () => {
+  for (const ok of ['0.0001', '0,0001', '1', '0.000000000001', '12.5', '1000000', '1000000.000']) assert.equal(validUnitPrice(ok), true, ok);
+  for (const bad of ['0', '0.0000', '-0.0001', '0.0000000000001', '', 'abc', '1e-4', ' 0.1', '1000000.000000000001', '99999999999999999999999']) assert.equal(validUnitPrice(bad), false, bad);
   assert.equal(validUnitPrice(null as unknown as string), false);
 });

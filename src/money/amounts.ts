@@ -41,12 +41,12 @@ export function unitsOf(amount: string, unitPrice: string): number {
   // a / p = (a.coef · 10^p.scale) / (p.coef · 10^a.scale)
   const num = a.coef * 10n ** BigInt(p.scale);
   const den = p.coef * 10n ** BigInt(a.scale);
+  // size first: a huge amount is "too large" whether or not it divides evenly
+  if ((num < 0n ? -num : num) > MAX_UNITS * den) throw new AppError('BAD_REQUEST', `amount ${a.toString()} is too large`, 'amount');
   if (num % den !== 0n) {
     throw new AppError('BAD_REQUEST', `amount ${a.toString()} is not a whole number of units at unit price ${p.toString()}`, 'amount');
   }
-  const units = num / den;
-  if (units > MAX_UNITS || units < -MAX_UNITS) throw new AppError('BAD_REQUEST', `amount ${a.toString()} is too large`, 'amount');
-  return Number(units);
+  return Number(num / den);
 }
 
 /** "23.58" → "23,58" in French; English keeps the dot. */
@@ -84,11 +84,15 @@ export function ratePerMinute(unitsPerSecond: number, unitPrice: string, lang: L
   return localize(perMinute.toFixed(RATE_DIGITS), lang);
 }
 
-/** A usable unit price: a positive decimal with at most 12 fraction digits. */
+/** The dearest unit price taken: past it no balance or rate would mean anything. */
+export const MAX_UNIT_PRICE = '1000000';
+export const UNIT_PRICE_RULE = `unitPrice must be a positive decimal up to ${MAX_UNIT_PRICE} with at most ${MAX_PRICE_SCALE} decimals`;
+
+/** A usable unit price: a positive decimal up to MAX_UNIT_PRICE with at most 12 fraction digits. */
 export function validUnitPrice(s: string): boolean {
   try {
     const p = Decimal.parse(s);
-    return p.coef > 0n && p.scale <= MAX_PRICE_SCALE;
+    return p.coef > 0n && p.scale <= MAX_PRICE_SCALE && p.cmp(Decimal.parse(MAX_UNIT_PRICE)) <= 0;
   } catch {
     return false;
   }

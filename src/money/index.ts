@@ -4,6 +4,8 @@ export {
   type Lang,
   AMOUNT_SCALE,
   MAX_PRICE_SCALE,
+  MAX_UNIT_PRICE,
+  UNIT_PRICE_RULE,
   amountOf,
   amountString,
   unitsOf,

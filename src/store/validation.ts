@@ -1,7 +1,7 @@
 // Input checks for everything the store writes. Each returns the canonical value or throws
 // AppError BAD_REQUEST naming the field, and runs before any write is queued.
 import { AppError } from '../errors.ts';
-import { validUnitPrice } from '../money/index.ts';
+import { UNIT_PRICE_RULE, validUnitPrice } from '../money/index.ts';
 import { isValidTimezone, normalizeCostRow, type CostRow } from '../rating/index.ts';
 import { validate as validCron } from 'node-cron';
 import { MAX_TIME } from './keys.ts';
@@ -196,7 +196,7 @@ export function configField(key: string, v: unknown): Config[keyof Config] {
       // JSON numbers are taken at their shortest decimal spelling ("0.0001"), never computed on.
       const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
       if (typeof s !== 'string' || s.length > 40 || !validUnitPrice(s.trim())) {
-        throw bad(key, 'unitPrice must be a positive decimal with at most 12 decimals');
+        throw bad(key, UNIT_PRICE_RULE);
       }
       return s.trim().replace(',', '.');
     }

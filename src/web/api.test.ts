@@ -74,9 +74,9 @@ test('config: every invalid value is a 400 naming the field, and nothing changes
     [{ csvSeparator: ';;' }, 'csvSeparator'], [{ csvSeparator: '"' }, 'csvSeparator'], [{ csvSeparator: '\u0001' }, 'csvSeparator'],
     [{ currency: '' }, 'currency'], [{ currency: 'x'.repeat(17) }, 'currency'],
     [{ unitPrice: '0' }, 'unitPrice'], [{ unitPrice: '-1' }, 'unitPrice'], [{ unitPrice: 'abc' }, 'unitPrice'],
-    [{ unitPrice: '0.0000000000001' }, 'unitPrice'], [{ warningSeconds: 3601 }, 'warningSeconds'], [{ warningSeconds: -1 }, 'warningSeconds'],
+    [{ unitPrice: '0.0000000000001' }, 'unitPrice'], [{ unitPrice: '99999999999999999999999' }, 'unitPrice'], [{ warningSeconds: 3601 }, 'warningSeconds'], [{ warningSeconds: -1 }, 'warningSeconds'],
     [{ billingSchedule: 'every day' }, 'billingSchedule'], [{ billingSchedule: '99 * * * *' }, 'billingSchedule'],
-    [{ adminPassword: '' }, 'adminPassword'], [{ adminPassword: 12345 }, 'adminPassword'],
+    [{ adminPassword: '' }, 'adminPassword'], [{ adminPassword: '   ' }, 'adminPassword'], [{ adminPassword: 12345 }, 'adminPassword'],
     [{ foo: 1 }, 'foo'], [{ language: 'en', webPort: 0 }, 'webPort'], [{ adminPassword: 'new one', timezone: 'Nowhere' }, 'timezone'],
   ];
   for (const [body, field] of cases) await refused(put('/api/config', body), 400, 'BAD_REQUEST', field);

@@ -1,13 +1,13 @@
 // General parameters. PUT is partial, fully validated before anything is applied, and goes
 // through the appliance (not the store) so changes such as the engine address apply live.
 import { validate as validCron } from 'node-cron';
-import { Decimal, validUnitPrice } from '../../money/index.ts';
+import { Decimal, UNIT_PRICE_RULE, validUnitPrice } from '../../money/index.ts';
 import { isValidTimezone } from '../../rating/index.ts';
 import type { Config } from '../../store/index.ts';
 import { hashPassword } from '../auth.ts';
 import type { ApiContext, ApiModule } from './context.ts';
 import { bad, boolean, integer, objectBody, PHONE, text } from './input.ts';
-import { passwordField } from './session.ts';
+import { newPassword } from './session.ts';
 
 type Check = (v: unknown, field: string) => unknown;
 
@@ -47,7 +47,7 @@ const CHECKS: Record<keyof Config, Check> = {
     // JSON numbers are taken by their written form ("0.0001"), never as binary floats
     const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
     if (typeof s !== 'string' || s.length > 40 || !validUnitPrice(s)) {
-      throw bad(f, 'unitPrice must be a positive decimal with at most 12 decimals');
+      throw bad(f, UNIT_PRICE_RULE);
     }
     return Decimal.parse(s).toString();
   },
@@ -82,7 +82,7 @@ export const configApi: ApiModule = (r, { app, auth }: ApiContext) => {
   r.put('/api/config', async (req, res) => {
     const body = objectBody(req, [...KEYS, 'adminPassword']);
     const patch = configPatch(body);
-    const hash = 'adminPassword' in body ? await hashPassword(passwordField(body.adminPassword, 'adminPassword')) : null;
+    const hash = 'adminPassword' in body ? await hashPassword(newPassword(body.adminPassword)) : null;
     const updated = Object.keys(patch).length > 0 ? app.updateConfig(patch) : app.store.config();
     if (hash !== null) {
       app.store.setAdminPasswordHash(hash);

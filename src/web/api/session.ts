@@ -4,10 +4,17 @@ import { log } from '../../log.ts';
 import { Auth, hashPassword, THROTTLE_MS } from '../auth.ts';
 import { HttpError } from '../http.ts';
 import { clientIp, type ApiModule } from './context.ts';
-import { objectBody, text } from './input.ts';
+import { bad, objectBody, text } from './input.ts';
 
 export function passwordField(v: unknown, field: string): string {
   return text(v, field, { min: 1, max: 1024 });
+}
+
+/** A password being set: spaces alone are as good as none (`prepaid passwd` refuses both too). */
+export function newPassword(v: unknown): string {
+  const pw = passwordField(v, 'adminPassword');
+  if (pw.trim() === '') throw bad('adminPassword', 'adminPassword cannot be empty or spaces only');
+  return pw;
 }
 
 export const sessionApi: ApiModule = (r, { app, auth }) => {
