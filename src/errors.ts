@@ -31,6 +31,8 @@ export class AppError extends Error {
     message: string,
     /** The input field at fault, when there is one (forms show the error next to it). */
     readonly field?: string,
+    /** The message's variables, so the admin page can say it in its own language. */
+    readonly params?: Readonly<Record<string, string>>,
   ) {
     super(message);
     this.name = 'AppError';

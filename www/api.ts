@@ -7,6 +7,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly code?: string,
+    /** The message's variables (API `params`), for errorKey(). */
+    readonly params?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -49,7 +51,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     // a proxy's HTML error page: keep the status, drop the body
   }
   if (!res.ok) {
-    const o = (data && typeof data === 'object' ? data : {}) as { error?: unknown; field?: unknown; code?: unknown };
+    const o = (data && typeof data === 'object' ? data : {}) as { error?: unknown; field?: unknown; code?: unknown; params?: unknown };
     // the login calls answer 401 for a wrong password; that is theirs to show
     if (res.status === 401 && !path.startsWith('session')) unauthorized();
     throw new ApiError(
@@ -57,7 +59,15 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       typeof o.error === 'string' ? o.error : `HTTP ${res.status}`,
       typeof o.field === 'string' ? o.field : undefined,
       typeof o.code === 'string' ? o.code : undefined,
+      stringRecord(o.params),
     );
   }
   return data as T;
+}
+
+function stringRecord(v: unknown): Record<string, string> | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
 }

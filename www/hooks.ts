@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { useApp } from './context.ts';
-import type { T } from './i18n.ts';
+import { errorKey, type T } from './i18n.ts';
 import type { Problem } from './validate.ts';
 
 export interface Loaded<D> {
@@ -12,11 +12,12 @@ export interface Loaded<D> {
   reload(): Promise<void>;
 }
 
-/** The message for a failed call, in the page's language when the API gave none. */
+/** The message for a failed call, in the page's language where it knows the API's code. */
 export function errorText(e: unknown, t: T): string {
   if (e instanceof ApiError) {
     if (e.status === 0) return t('netError');
-    return e.message;
+    const key = errorKey(e.code, e.params, e.field);
+    return key ? t(key, e.params) : e.message;
   }
   return e instanceof Error ? e.message : String(e);
 }
@@ -111,7 +112,7 @@ export function useForm<V extends Values>(o: {
       setStatus(msg ? { kind: 'ok', text: msg } : null);
     } catch (err) {
       if (err instanceof ApiError && err.field && err.field in values) {
-        setErrors({ [err.field]: err.message });
+        setErrors({ [err.field]: errorText(err, t) });
         focusFirstError();
       } else {
         setStatus({ kind: 'error', text: errorText(err, t) });

@@ -187,7 +187,40 @@ const en = {
   e_currency: '1 to 16 characters.',
   e_cron: 'A cron expression with 5 or 6 fields, or empty.',
   e_host: 'An address is needed (host name, IP or serial:/dev/…).',
+  e_tooLarge: 'Too large.',
+  e_fromAfterTo: 'The start date is after the end date.',
+  e_ivrDid: 'This is the IVR access number: it cannot be a DID.',
+  // API refusals by code (err_<CODE>), with the variables the API sends in `params`
+  err_USER_EXISTS: 'User {id} already exists.',
+  err_PIN_IN_USE: 'This PIN is already in use.',
+  err_CALLER_ID_IN_USE: 'Caller ID {callerId} is already in use.',
+  err_DID_IN_USE: 'DID {did} belongs to user {user}.',
+  err_USER_BUSY: 'User {id} has a call in progress.',
+  err_INSUFFICIENT_CREDIT: 'A debit of {units} units exceeds the {spendable} units user {id} can still spend.',
+  err_ARCHIVE_EXISTS: 'Archive {name} already exists (one close per second).',
+  err_NOT_FOUND: 'No user {user}.',
 };
+
+/** The API's error codes the page says in its own words. */
+const ERROR_KEYS = new Set<string>(['USER_EXISTS', 'PIN_IN_USE', 'CALLER_ID_IN_USE', 'DID_IN_USE', 'USER_BUSY', 'INSUFFICIENT_CREDIT', 'ARCHIVE_EXISTS', 'NOT_FOUND']);
+
+/** Fields whose only possible refusal is their format: the form's own hint says it. */
+const FORMAT_HINTS: Record<string, Key> = {
+  billingSchedule: 'e_cron',
+  timezone: 'e_timezone',
+  unitPrice: 'e_unitPrice',
+  csvSeparator: 'e_separator',
+  currency: 'e_currency',
+};
+
+/** The message key for an API error, when the page has one and the variables it needs. */
+export function errorKey(code: string | undefined, params: Record<string, string> | undefined, field?: string): Key | null {
+  if (code === 'BAD_REQUEST' && field !== undefined && Object.hasOwn(FORMAT_HINTS, field)) return FORMAT_HINTS[field]!;
+  if (code === undefined || !ERROR_KEYS.has(code)) return null;
+  const key = `err_${code}` as Key;
+  const needed = [...en[key].matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return needed.every((n) => params?.[n] !== undefined) ? key : null;
+}
 
 export type Key = keyof typeof en;
 type Dict = Record<Key, string>;
@@ -367,6 +400,17 @@ const fr: Dict = {
   e_currency: '1 à 16 caractères.',
   e_cron: 'Une expression cron de 5 ou 6 champs, ou vide.',
   e_host: 'Une adresse est nécessaire (nom, IP ou serial:/dev/…).',
+  e_tooLarge: 'Trop grand.',
+  e_fromAfterTo: 'La date de début est après la date de fin.',
+  e_ivrDid: "C'est le numéro d'accès du SVI : il ne peut pas être une SDA.",
+  err_USER_EXISTS: "L'utilisateur {id} existe déjà.",
+  err_PIN_IN_USE: 'Ce code PIN est déjà utilisé.',
+  err_CALLER_ID_IN_USE: "Le numéro appelant {callerId} est déjà utilisé.",
+  err_DID_IN_USE: "La SDA {did} appartient à l'utilisateur {user}.",
+  err_USER_BUSY: "L'utilisateur {id} a un appel en cours.",
+  err_INSUFFICIENT_CREDIT: "Un débit de {units} unités dépasse les {spendable} unités que l'utilisateur {id} peut encore dépenser.",
+  err_ARCHIVE_EXISTS: "L'archive {name} existe déjà (une clôture par seconde).",
+  err_NOT_FOUND: "Pas d'utilisateur {user}.",
 };
 
 const DICTS: Record<Lang, Dict> = { en, fr };

@@ -96,7 +96,11 @@ export function amountCheck(unitPrice: string): Check {
     const d = parseDecimal(v);
     if (!d) return 'e_amount';
     if (d.coef === 0n) return 'e_nonZero';
-    return unitsForAmount(v, unitPrice) === null ? 'e_amountUnits' : null;
+    if (unitsForAmount(v, unitPrice) !== null) return null;
+    // as the server: past the safe range it is too large, whole or not
+    const p = parseDecimal(unitPrice);
+    const big = p && p.coef > 0n && (d.coef < 0n ? -d.coef : d.coef) * 10n ** BigInt(p.scale) > BigInt(Number.MAX_SAFE_INTEGER) * p.coef * 10n ** BigInt(d.scale);
+    return big ? 'e_tooLarge' : 'e_amountUnits';
   };
 }
 

@@ -413,7 +413,7 @@ export class Store {
       }
       if (patch.ivrDid !== undefined) {
         const owner = w.get<DidRecord>(this.db.dids, next.ivrDid);
-        if (owner) throw new AppError('DID_IN_USE', `${next.ivrDid} is a DID of user ${owner.userId}`, 'ivrDid');
+        if (owner) throw new AppError('DID_IN_USE', `${next.ivrDid} is a DID of user ${owner.userId}`, 'ivrDid', { did: next.ivrDid, user: owner.userId });
       }
       w.put(this.db.config, CONFIG_KEY, next);
       return { ...next };
@@ -494,11 +494,11 @@ export class Store {
       const name = V.userName(u.name);
       const pin = V.pin(u.pin);
       const callerId = V.callerId(u.callerId);
-      if (w.get(this.db.users, id)) throw new AppError('USER_EXISTS', `user ${id} already exists`, 'id');
+      if (w.get(this.db.users, id)) throw new AppError('USER_EXISTS', `user ${id} already exists`, 'id', { id });
       const pk = pinKey(this.secret, pin);
       if (w.get(this.db.pins, pk) !== undefined) throw new AppError('PIN_IN_USE', 'this PIN is already in use', 'pin');
       if (callerId && w.get(this.db.callerIds, callerId) !== undefined) {
-        throw new AppError('CALLER_ID_IN_USE', `caller ID ${callerId} is already in use`, 'callerId');
+        throw new AppError('CALLER_ID_IN_USE', `caller ID ${callerId} is already in use`, 'callerId', { callerId });
       }
       const rec: UserRecord = { id, name, callerId, units: 0, pinKey: pk };
       w.put(this.db.users, id, rec);
@@ -526,7 +526,7 @@ export class Store {
       }
       if (next.callerId !== rec.callerId) {
         if (next.callerId && w.get(this.db.callerIds, next.callerId) !== undefined) {
-          throw new AppError('CALLER_ID_IN_USE', `caller ID ${next.callerId} is already in use`, 'callerId');
+          throw new AppError('CALLER_ID_IN_USE', `caller ID ${next.callerId} is already in use`, 'callerId', { callerId: next.callerId });
         }
         if (rec.callerId) w.del(this.db.callerIds, rec.callerId);
         if (next.callerId) w.put(this.db.callerIds, next.callerId, id);
@@ -541,7 +541,7 @@ export class Store {
     this.change((w) => {
       const rec = this.userRecord(id, w);
       for (const { value } of this.scan(this.db.journal, JOURNAL_CALLS.lo, JOURNAL_CALLS.hi)) {
-        if ((value as OpenCall).userId === id) throw new AppError('USER_BUSY', `user ${id} has a call in progress`, 'id');
+        if ((value as OpenCall).userId === id) throw new AppError('USER_BUSY', `user ${id} has a call in progress`, 'id', { id });
       }
       // what the user paid and spent this period stays on record until the close archives it
       const period = this.period(w);
@@ -618,7 +618,7 @@ export class Store {
         if (wanted.has(did)) throw V.bad('did', `DID ${did} is listed twice`);
         if (did === ivrDid) throw V.bad('did', `DID ${did} is the IVR number`);
         const owner = w.get<DidRecord>(this.db.dids, did);
-        if (owner && owner.userId !== userId) throw new AppError('DID_IN_USE', `DID ${did} belongs to user ${owner.userId}`, 'did');
+        if (owner && owner.userId !== userId) throw new AppError('DID_IN_USE', `DID ${did} belongs to user ${owner.userId}`, 'did', { did, user: owner.userId });
         wanted.set(did, to);
       }
       for (const { key, value } of this.scan(this.db.dids, '', KEY_END)) {
@@ -879,7 +879,7 @@ export class Store {
       if (!Array.isArray(liveCalls) || liveCalls.length > MAX_LIVE_CALLS) throw V.bad('liveCalls', 'liveCalls must be a list');
       const live = liveCalls.map((c) => V.callId(c, 'liveCalls'));
       if (w.get(this.db.archives, archiveIndexKey(archiveName)) !== undefined) {
-        throw new AppError('ARCHIVE_EXISTS', `archive ${archiveName} already exists`, 'name');
+        throw new AppError('ARCHIVE_EXISTS', `archive ${archiveName} already exists`, 'name', { name: archiveName });
       }
       const period = this.period(w);
       const cfg = this.config();

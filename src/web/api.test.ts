@@ -24,13 +24,14 @@ async function ok(r: Promise<Response>, status = 200): Promise<any> {
   return text ? JSON.parse(text) : undefined;
 }
 
-async function refused(r: Promise<Response>, status: number, code?: string, field?: string): Promise<void> {
+async function refused(r: Promise<Response>, status: number, code?: string, field?: string, params?: Record<string, string>): Promise<void> {
   const res = await r;
   const body = await res.json();
   assert.equal(res.status, status, JSON.stringify(body));
   assert.equal(typeof body.error, 'string');
   if (code) assert.equal(body.code, code, JSON.stringify(body));
   if (field) assert.equal(body.field, field, JSON.stringify(body));
+  if (params) assert.deepEqual(body.params, params, JSON.stringify(body));
 }
 
 const put = (path: string, json: unknown) => bed.api(path, { method: 'PUT', json });
@@ -103,9 +104,10 @@ test('users: create, list, get (no PIN), update, and the 409s', async () => {
   assert.deepEqual(one, created);
   assert.doesNotMatch(JSON.stringify(list), /2345|9876|pin/i);
 
-  await refused(post('/api/users', { id: '1001', name: 'X', pin: '1111' }), 409, 'USER_EXISTS');
+  // params: the variables of the message, for the page to say it in its language
+  await refused(post('/api/users', { id: '1001', name: 'X', pin: '1111' }), 409, 'USER_EXISTS', 'id', { id: '1001' });
   await refused(post('/api/users', { id: '1003', name: 'X', pin: '2345' }), 409, 'PIN_IN_USE');
-  await refused(post('/api/users', { id: '1003', name: 'X', pin: '1111', callerId: '0561500000' }), 409, 'CALLER_ID_IN_USE');
+  await refused(post('/api/users', { id: '1003', name: 'X', pin: '1111', callerId: '0561500000' }), 409, 'CALLER_ID_IN_USE', 'callerId', { callerId: '0561500000' });
   assert.equal(bed.store.user('1003'), undefined);
 
   const renamed = await ok(put('/api/users/1001', { id: '1001', name: 'Alice B.' }));
@@ -228,7 +230,7 @@ test('DIDs: map replaced as a whole; a DID belongs to one user (409); bad maps a
   const saved = await ok(put('/api/users/5001/dids', map));
   assert.deepEqual(new Set(saved.map((d: { did: string }) => d.did)), new Set(['0561500001', '0561500002']));
   assert.deepEqual(bed.store.didRoute('0561500002'), { userId: '5001', to: '+33141587075' });
-  await refused(put('/api/users/5002/dids', [{ did: '0561500003', to: '1' }, { did: '0561500001', to: '2' }]), 409, 'DID_IN_USE');
+  await refused(put('/api/users/5002/dids', [{ did: '0561500003', to: '1' }, { did: '0561500001', to: '2' }]), 409, 'DID_IN_USE', 'did', { did: '0561500001', user: '5001' });
   assert.deepEqual(await ok(bed.api('/api/users/5002/dids')), [], 'nothing of the refused map was kept');
   for (const body of [{ did: '1', to: '2' }, [{ did: '1' }], [{ did: 'x', to: '2' }], [{ did: '1', to: '2', via: 'x' }], [{ did: '1', to: '2' }, { did: '1', to: '3' }], [null], 'x']) {
     await refused(put('/api/users/5002/dids', body), 400, 'BAD_REQUEST');

@@ -91,7 +91,7 @@ const DEFAULT_CODE: Record<number, ErrorCode> = {
 
 export interface ErrorReply {
   status: number;
-  body: { error: string; code: ErrorCode; field?: string };
+  body: { error: string; code: ErrorCode; field?: string; params?: Readonly<Record<string, string>> };
   /** Set for 5xx: the original error, for the log (its message is not shown to the client). */
   internal?: unknown;
 }
@@ -109,6 +109,7 @@ export function errorReply(e: unknown): ErrorReply {
     if (status !== undefined) {
       const body: ErrorReply['body'] = { error: e.message, code: e.code };
       if (e.field) body.field = e.field;
+      if (e.params) body.params = e.params;
       return status >= 500 ? { status, body, internal: e } : { status, body };
     }
   }

@@ -25,6 +25,7 @@ export function Cdrs(): VNode {
   const { t, config } = useApp();
   const [range, setRange] = useState({ from: '', to: '' });
   const [draft, setDraft] = useState({ from: '', to: '' });
+  const [rangeError, setRangeError] = useState<string | null>(null);
   // cursors of the pages seen so far; the last one is shown (null: the newest page)
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const before = cursors[cursors.length - 1] ?? null;
@@ -39,11 +40,15 @@ export function Cdrs(): VNode {
   if (before) pageQuery.set('before', before);
 
   const page = useLoad(() => api<CdrPage>('GET', `cdrs?${pageQuery}`), [pageQuery.toString()]);
-  const cdrs = page.data?.cdrs ?? [];
+  // a failed load shows its error alone, not the rows of an earlier filter under it
+  const cdrs = page.error || rangeError ? [] : (page.data?.cdrs ?? []);
   const csvHref = `api/cdrs.csv${rangeQuery.toString() ? `?${rangeQuery}` : ''}`;
 
   const apply = (e: Event) => {
     e.preventDefault();
+    // ISO dates compare as text
+    if (draft.from && draft.to && draft.from > draft.to) return setRangeError(t('e_fromAfterTo'));
+    setRangeError(null);
     setRange(draft);
     setCursors([null]);
   };
@@ -64,7 +69,7 @@ export function Cdrs(): VNode {
       <button class="btn" type="submit">${t('filter')}</button>
       <a class="btn" href=${csvHref} download>${t('exportCsv')}</a>
     </form>
-    ${page.error ? html`<p class="notice bad" role="alert">${page.error}</p>` : null}
+    ${rangeError ?? page.error ? html`<p class="notice bad" role="alert">${rangeError ?? page.error}</p>` : null}
     <${TableWrap} label=${t('cdrs')}>
       <table class="cdrs">
         <thead><tr>

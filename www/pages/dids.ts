@@ -19,7 +19,7 @@ let rowSeq = 0;
 const toRows = (list: DidRoute[]): Row[] => list.map((r) => ({ did: r.did, to: r.to, key: ++rowSeq }));
 
 export function Dids(p: { id: string }): VNode {
-  const { t } = useApp();
+  const { t, config } = useApp();
   const loaded = useLoad(() => api<DidRoute[]>('GET', `users/${seg(p.id)}/dids`), [p.id]);
   const [rows, setRows] = useState<Row[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -61,6 +61,7 @@ export function Dids(p: { id: string }): VNode {
     for (const r of kept) {
       const d = isPhone(r.did);
       if (d) errs[`did-${r.key}`] = t(d);
+      else if (r.did.trim() === config.ivrDid) errs[`did-${r.key}`] = t('e_ivrDid');
       else if (seen.has(r.did.trim())) errs[`did-${r.key}`] = t('didDuplicate');
       seen.add(r.did.trim());
       const to = isPhone(r.to);
@@ -86,7 +87,7 @@ export function Dids(p: { id: string }): VNode {
         const col = /to$/i.test(err.field) ? 'to' : 'did';
         const row = idx ? kept[Number(idx[1])] : kept.find((r) => err.message.includes(r.did.trim()));
         if (row) {
-          setErrors({ [`${col}-${row.key}`]: err.message });
+          setErrors({ [`${col}-${row.key}`]: errorText(err, t) });
           focusError();
           return;
         }

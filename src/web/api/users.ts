@@ -20,7 +20,7 @@ export function userView(u: User, unitPrice: string): Record<string, unknown> {
 function target(app: Appliance, req: Req): User {
   const id = req.params.id ?? '';
   const u = ID.test(id) ? app.store.user(id) : undefined;
-  if (!u) throw new AppError('NOT_FOUND', `no user ${JSON.stringify(id)}`);
+  if (!u) throw new AppError('NOT_FOUND', `no user ${JSON.stringify(id)}`, undefined, { user: id });
   return u;
 }
 
@@ -77,7 +77,7 @@ export const usersApi: ApiModule = (r, { app }) => {
 
   r.delete('/api/users/:id', async (req, res) => {
     const u = target(app, req);
-    if (app.supervision.hasLiveCall(u.id)) throw new AppError('USER_BUSY', `user ${u.id} has a call in progress`);
+    if (app.supervision.hasLiveCall(u.id)) throw new AppError('USER_BUSY', `user ${u.id} has a call in progress`, undefined, { id: u.id });
     app.store.deleteUser(u.id);
     await app.store.flushed();
     res.status(204).send('');
@@ -101,7 +101,11 @@ export const usersApi: ApiModule = (r, { app }) => {
     // what live calls have already used is theirs: a debit may only take the rest
     const spendable = app.available?.(u.id) ?? u.units;
     if (units < 0 && -units > spendable) {
-      throw new AppError('INSUFFICIENT_CREDIT', `a debit of ${-units} units exceeds the ${spendable} units user ${u.id} can still spend`);
+      throw new AppError('INSUFFICIENT_CREDIT', `a debit of ${-units} units exceeds the ${spendable} units user ${u.id} can still spend`, undefined, {
+        units: String(-units),
+        spendable: String(spendable),
+        id: u.id,
+      });
     }
     const updated = app.store.credit(u.id, units, Date.now());
     // a call in progress may now last longer (or, after a debit, less)
