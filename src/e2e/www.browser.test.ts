@@ -161,8 +161,10 @@ describe('admin page in Chromium', { timeout: 300_000 }, () => {
   it('starts in French, refuses a wrong password, switches to English and logs in', async () => {
     await page.goto(target.base);
     await page.getByRole('heading', { name: "Connexion à l'administration" }).waitFor();
-    await page.getByLabel('Mot de passe').fill('not-the-password');
-    await page.getByRole('button', { name: 'Se connecter' }).click();
+    // the password field has the focus: typing at once and Enter is a login attempt
+    await page.getByLabel('Mot de passe').and(page.locator(':focus')).waitFor();
+    await page.keyboard.type('not-the-password');
+    await page.keyboard.press('Enter');
     await page.getByText('Mot de passe incorrect.').waitFor();
 
     await page.getByRole('button', { name: 'EN', exact: true }).click();

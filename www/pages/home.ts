@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useApp } from '../context.ts';
-import { asCalls } from '../live.ts';
+import { asCalls, openFeed } from '../live.ts';
 import type { Key, T } from '../i18n.ts';
 import { PageHead } from '../widgets/page-head.ts';
 
@@ -16,6 +16,8 @@ const SECTIONS: [string, Key][] = [
   ['/cdrs', 'cdrs'],
   ['/archives', 'archives'],
 ];
+
+const HEALTH_EVERY_MS = 5_000;
 
 /** `GET health` answers the engine link state; its exact shape is read loosely. */
 function linkOf(body: unknown): string | null {
@@ -44,22 +46,30 @@ export function Home(): VNode {
   useEffect(() => {
     let alive = true;
     Promise.all([api<unknown[]>('GET', 'users'), api<unknown>('GET', 'calls')])
-      .then(([users, calls]) => alive && setCounts({ users: Array.isArray(users) ? users.length : undefined, calls: asCalls(calls).length }))
+      .then(([users, calls]) => alive && setCounts((c) => ({ ...c, users: Array.isArray(users) ? users.length : undefined, calls: c.calls ?? asCalls(calls).length })))
       .catch(() => {});
-    fetch('health', { cache: 'no-store' })
-      .then(async (r) => {
-        const text = await r.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // plain text answer
-        }
-        if (alive) setLink(linkOf(body));
-      })
-      .catch(() => alive && setLink(null));
+    const health = () =>
+      fetch('health', { cache: 'no-store' })
+        .then(async (r) => {
+          const text = await r.text();
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // plain text answer
+          }
+          if (alive) setLink(linkOf(body));
+        })
+        .catch(() => alive && setLink(null));
+    void health();
+    // the facts stay current while the page is open: the link every few seconds, the calls
+    // from the supervision feed
+    const timer = setInterval(() => void health(), HEALTH_EVERY_MS);
+    const closeFeed = openFeed({ calls: (calls) => alive && setCounts((c) => ({ ...c, calls: calls.length })), state: () => {} });
     return () => {
       alive = false;
+      clearInterval(timer);
+      closeFeed();
     };
   }, []);
   return html`<section>

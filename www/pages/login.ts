@@ -28,7 +28,7 @@ export function Login(p: { onDone(): void }): VNode {
   return html`<section class="narrow">
     <${PageHead} title=${t('loginTitle')} />
     <form class="card" onSubmit=${form.onSubmit} novalidate>
-      <${Field} form=${form} name="password" type="password" label=${t('password')} autocomplete="current-password" />
+      <${Field} form=${form} name="password" type="password" label=${t('password')} autocomplete="current-password" focus />
       <${Notice} status=${form.status} />
       <div class="row"><button class="btn primary" type="submit" disabled=${form.busy}>${t('login')}</button></div>
     </form>

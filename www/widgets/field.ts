@@ -1,6 +1,7 @@
 // A labelled form control bound to a useForm field, its hint and its error.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import type { Form, Values } from '../hooks.ts';
 
 interface FieldProps<V extends Values> {
@@ -18,6 +19,8 @@ interface FieldProps<V extends Values> {
   /** The label stays for screen readers only (inline table forms). */
   hideLabel?: boolean;
   class?: string;
+  /** Focused when shown (the login's password: type at once). */
+  focus?: boolean;
 }
 
 export function Field<V extends Values>(p: FieldProps<V>): VNode {
@@ -25,6 +28,10 @@ export function Field<V extends Values>(p: FieldProps<V>): VNode {
   const error = p.form.errors[p.name];
   const described = [p.hint ? `${id}-h` : '', error ? `${id}-e` : ''].filter(Boolean).join(' ') || undefined;
   const value = p.form.values[p.name];
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (p.focus) ref.current?.focus();
+  }, []);
   const common = {
     id,
     name: p.name,
@@ -41,7 +48,7 @@ export function Field<V extends Values>(p: FieldProps<V>): VNode {
       ${(p.options ?? []).map((o) => html`<option value=${o.value}>${o.label}</option>`)}
     </select>`;
   } else {
-    control = html`<input ...${common} type=${p.type ?? 'text'} value=${String(value ?? '')}
+    control = html`<input ...${common} ref=${ref} type=${p.type ?? 'text'} value=${String(value ?? '')}
       inputmode=${p.inputmode} autocomplete=${p.autocomplete ?? 'off'} placeholder=${p.placeholder}
       list=${p.list} readonly=${p.readonly} spellcheck="false"
       onInput=${(e: Event) => p.form.set(p.name, (e.currentTarget as HTMLInputElement).value)} />`;
