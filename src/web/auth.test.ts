@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock } from '../clock.ts';
-import { Auth, THROTTLE_MS, basicCredentials, cookieValue, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
+import { Auth, MAX_QUEUE_MS, THROTTLE_MS, basicCredentials, cookieValue, hashPassword, SESSION_COOKIE, verifyPassword } from './auth.ts';
 
 test('hashPassword: scrypt$N$r$p$salt$hash, salted, verifies only the right password', async () => {
   const a = await hashPassword('s3cret é');
@@ -58,6 +58,41 @@ test('Auth: past 5 wrong passwords a minute an IP gets one check a second, wrong
   hash = null;
   const none = await auth.checkPassword('right', '10.0.0.3');
   assert.equal(none.ok === false && none.status, 401, 'no password set: nothing authenticates');
+});
+
+test('Auth: a flood of wrong passwords queues at most MAX_QUEUE_MS of checks; the rest are refused unchecked at once', async () => {
+  const clock = new FakeClock(1_000_000);
+  const auth = new Auth(() => 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0$' + 'A'.repeat(44), clock);
+  const ip = '10.0.0.9';
+  for (let i = 0; i < 5; i++) assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401);
+  const settled: number[] = [];
+  const flood = Array.from({ length: 30 }, (_, i) => auth.checkPassword('guess' + i, ip).then((r) => (settled.push(i), r)));
+  const queued = MAX_QUEUE_MS / THROTTLE_MS;
+  // past the queue: answered with no turn (the fake clock has not moved)
+  const early = await Promise.all(flood.slice(queued));
+  assert.ok(!settled.some((i) => i >= 1 && i < queued), 'the queued checks wait for their turn');
+  for (const r of early) {
+    assert.equal(r.ok === false && r.status, 429);
+    assert.ok(r.ok === false && r.retryAfterS! >= 1 && r.retryAfterS! <= MAX_QUEUE_MS / 1000);
+  }
+  clock.advance(MAX_QUEUE_MS);
+  for (const r of await Promise.all(flood)) assert.equal(r.ok === false && r.status, 429);
+});
+
+test('Auth: the wrong-password count lasts a window past the last failure, not the first', async () => {
+  const clock = new FakeClock(1_000_000);
+  const auth = new Auth(() => 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0$' + 'A'.repeat(44), clock);
+  const ip = '10.0.0.8';
+  for (let i = 0; i < 5; i++) assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401);
+  clock.advance(50_000);
+  assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 429);
+  clock.advance(20_000); // 70 s after the first failure, 20 s after the last
+  // its turn was due: checked without the clock moving (a wait would never end)
+  const next = await Promise.race([auth.checkPassword('wrong', ip), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+  assert.ok(next, 'checked at once');
+  assert.equal(statusOf(next), 429, 'still over the limit: no fresh free tries');
+  clock.advance(60_000);
+  assert.equal(statusOf(await auth.checkPassword('wrong', ip)), 401, 'a window after the last failure: counted afresh');
 });
 
 test('Auth: sessions expire after 12 h idle, are touched by use, and end on logout', async () => {

@@ -48,10 +48,14 @@ const MAX_FAILS = 5;
  * clears the count) instead of the whole client being locked out for the window.
  */
 export const THROTTLE_MS = 1000;
+/** Checks queue at most this far ahead; past it a request is refused unchecked (a flood holds no sockets). */
+export const MAX_QUEUE_MS = 10_000;
 
 export type AuthResult =
   | { ok: true; via: 'cookie' | 'basic'; session?: string }
-  | { ok: false; status: 401 | 429; message: string };
+  | { ok: false; status: 401 | 429; message: string; retryAfterS?: number };
+
+const TOO_MANY = 'too many wrong passwords, try again later';
 
 interface Session {
   lastSeen: number;
@@ -63,7 +67,7 @@ interface Session {
  */
 export class Auth {
   private readonly sessions = new Map<string, Session>();
-  private readonly fails = new Map<string, { first: number; count: number }>();
+  private readonly fails = new Map<string, { last: number; count: number }>();
   /** IP → the earliest instant its next password check may run (while over the limit). */
   private readonly turns = new Map<string, number>();
   /** The last password that verified, as a digest, so Basic-auth scripts skip scrypt each time. */
@@ -78,11 +82,14 @@ export class Auth {
     return this.passwordHash() !== null;
   }
 
-  /** True while this IP is over the wrong-password limit. */
+  /**
+   * True while this IP is over the wrong-password limit. The count lasts a window past the
+   * last failure (not the first): a guesser kept at the throttle earns no fresh free tries.
+   */
   private limited(ip: string): boolean {
     const f = this.fails.get(ip);
     if (!f) return false;
-    if (this.clock.now() - f.first >= FAIL_WINDOW_MS) {
+    if (this.clock.now() - f.last >= FAIL_WINDOW_MS) {
       this.fails.delete(ip);
       this.turns.delete(ip);
       return false;
@@ -90,28 +97,43 @@ export class Auth {
     return f.count >= MAX_FAILS;
   }
 
-  /** Waits for this IP's next turn to have a password checked. */
-  private async turn(ip: string): Promise<void> {
+  /**
+   * Waits for this IP's next turn to have a password checked; false (no turn taken) when
+   * the queue already reaches MAX_QUEUE_MS ahead.
+   */
+  private async turn(ip: string): Promise<boolean> {
     const now = this.clock.now();
     const at = Math.max(now, this.turns.get(ip) ?? 0);
+    if (at - now >= MAX_QUEUE_MS) return false;
     this.turns.set(ip, at + THROTTLE_MS);
     if (at > now) await new Promise<void>((r) => this.clock.at(at, r));
+    return true;
+  }
+
+  /** Over the limit: waits its turn, or the refusal when the queue is full. */
+  private async admit(ip: string): Promise<AuthResult | null> {
+    if (!this.limited(ip) || (await this.turn(ip))) return null;
+    const wait = (this.turns.get(ip) ?? 0) - this.clock.now();
+    return { ok: false, status: 429, message: TOO_MANY, retryAfterS: Math.max(1, Math.ceil(wait / 1000)) };
   }
 
   private fail(ip: string): AuthResult {
     const now = this.clock.now();
     const f = this.fails.get(ip);
-    if (!f || now - f.first >= FAIL_WINDOW_MS) this.fails.set(ip, { first: now, count: 1 });
-    else f.count++;
+    if (!f || now - f.last >= FAIL_WINDOW_MS) this.fails.set(ip, { last: now, count: 1 });
+    else {
+      f.count++;
+      f.last = now;
+    }
     if (this.fails.size > 10_000) this.pruneFails(now);
     return this.fails.get(ip)!.count > MAX_FAILS
-      ? { ok: false, status: 429, message: 'too many wrong passwords, try again later' }
+      ? { ok: false, status: 429, message: TOO_MANY, retryAfterS: THROTTLE_MS / 1000 }
       : { ok: false, status: 401, message: 'wrong password' };
   }
 
   private pruneFails(now: number): void {
     for (const [ip, f] of this.fails) {
-      if (now - f.first < FAIL_WINDOW_MS) continue;
+      if (now - f.last < FAIL_WINDOW_MS) continue;
       this.fails.delete(ip);
       this.turns.delete(ip);
     }
@@ -119,7 +141,8 @@ export class Auth {
 
   /** Checks a password for a login or Basic auth, counting failures per IP. */
   async checkPassword(pw: string, ip: string): Promise<AuthResult> {
-    if (this.limited(ip)) await this.turn(ip);
+    const refused = await this.admit(ip);
+    if (refused) return refused;
     const hash = this.passwordHash();
     if (hash === null) return { ok: false, status: 401, message: 'no admin password is set' };
     const digest = createHash('sha256').update(pw).digest();
@@ -170,10 +193,7 @@ export class Auth {
     if (session) return { ok: true, via: 'cookie', session };
     const basic = basicCredentials(h.authorization);
     if (basic) {
-      if (basic.user !== 'admin') {
-        if (this.limited(ip)) await this.turn(ip);
-        return this.fail(ip);
-      }
+      if (basic.user !== 'admin') return (await this.admit(ip)) ?? this.fail(ip);
       return this.checkPassword(basic.password, ip);
     }
     return { ok: false, status: 401, message: 'authentication required' };

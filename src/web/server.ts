@@ -4,13 +4,13 @@ import { systemClock, type Clock } from '../clock.ts';
 import { log } from '../log.ts';
 import { loadUws } from '../native/index.ts';
 import type { Appliance } from './appliance.ts';
-import { Auth, THROTTLE_MS } from './auth.ts';
+import { Auth } from './auth.ts';
 import { callsApi, healthApi } from './api/calls.ts';
 import { cdrsApi } from './api/cdrs.ts';
 import { configApi } from './api/config.ts';
 import type { ApiContext } from './api/context.ts';
 import { costsApi } from './api/costs.ts';
-import { sessionApi } from './api/session.ts';
+import { refuseAuth, sessionApi } from './api/session.ts';
 import { usersApi } from './api/users.ts';
 import { errorReply, HttpError, Router, type Req, type Res, type RouteModule } from './http.ts';
 import { StaticSite } from './static.ts';
@@ -142,8 +142,7 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
         // the challenge lets report tools that wait for one (wget, urllib) send their Basic
         // credentials; the admin page (X-Requested-With) must not get the browser's own dialog
         if (who.status === 401 && !req.header('x-requested-with')) res.header('WWW-Authenticate', 'Basic realm="prepaid", charset="UTF-8"');
-        if (who.status === 429) res.header('Retry-After', String(THROTTLE_MS / 1000));
-        throw new HttpError(who.status, who.message, who.status === 429 ? 'TOO_MANY_ATTEMPTS' : 'UNAUTHORIZED');
+        refuseAuth(res, who);
       }
       if (who.via === 'cookie' && UNSAFE.has(req.method) && !csrfOk(req)) {
         throw new HttpError(403, 'cross-site request refused: send Content-Type: application/json', 'NOT_ALLOWED');

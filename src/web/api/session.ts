@@ -1,13 +1,19 @@
 // Login, logout and the first-run password. These routes answer without authentication.
 import { AppError } from '../../errors.ts';
 import { log } from '../../log.ts';
-import { Auth, hashPassword, THROTTLE_MS } from '../auth.ts';
-import { HttpError } from '../http.ts';
+import { Auth, hashPassword, type AuthResult } from '../auth.ts';
+import { HttpError, type Res } from '../http.ts';
 import { clientIp, type ApiModule } from './context.ts';
 import { bad, objectBody, text } from './input.ts';
 
 export function passwordField(v: unknown, field: string): string {
   return text(v, field, { min: 1, max: 1024 });
+}
+
+/** The answer to a refused password: 401, or 429 with when to come back. */
+export function refuseAuth(res: Res, r: Extract<AuthResult, { ok: false }>): never {
+  if (r.status === 429) res.header('Retry-After', String(r.retryAfterS ?? 1));
+  throw new HttpError(r.status, r.message, r.status === 429 ? 'TOO_MANY_ATTEMPTS' : 'UNAUTHORIZED');
 }
 
 /** A password being set: spaces alone are as good as none (`prepaid passwd` refuses both too). */
@@ -29,8 +35,7 @@ export const sessionApi: ApiModule = (r, { app, auth }) => {
     const result = await auth.checkPassword(pw, ip);
     if (!result.ok) {
       log('WEB_LOGIN_FAILED', { ip, status: result.status });
-      if (result.status === 429) res.header('Retry-After', String(THROTTLE_MS / 1000));
-      throw new HttpError(result.status, result.message, result.status === 429 ? 'TOO_MANY_ATTEMPTS' : 'UNAUTHORIZED');
+      refuseAuth(res, result);
     }
     log('WEB_LOGIN', { ip });
     res.header('Set-Cookie', auth.cookieHeader(auth.newSession()));
