@@ -719,21 +719,26 @@ describe('CDR queries', () => {
     }
   });
 
-  it('cdrRange streams oldest first, lazily, in chunks', async () => {
+  it('cdrRange streams newest first, lazily, in chunks', async () => {
     const { store, done } = freshStore();
     try {
       for (let i = 0; i < 600; i++) store.recordCdr(cdrOf(`R${i}`, '', T0 + i));
       await store.flushed();
       for (let i = 600; i < 610; i++) store.recordCdr(cdrOf(`R${i}`, '', T0 + i));
       const all = [...store.cdrRange()].map((c) => c.callId);
-      assert.deepEqual(all, Array.from({ length: 610 }, (_, i) => `R${i}`));
+      assert.deepEqual(all, Array.from({ length: 610 }, (_, i) => `R${609 - i}`));
       const window = [...store.cdrRange(T0 + 100, T0 + 399)].map((c) => c.endAt);
       assert.equal(window.length, 300);
-      assert.equal(window[0], T0 + 100);
-      assert.equal(window[299], T0 + 399);
+      assert.equal(window[0], T0 + 399);
+      assert.equal(window[299], T0 + 100);
+      // two CDRs ending in the same millisecond, across a chunk edge: both, newest written first
+      store.recordCdr(cdrOf('twinA', '', T0 + 2000));
+      store.recordCdr(cdrOf('twinB', '', T0 + 2000));
+      const twins = [...store.cdrRange(T0 + 2000)].map((c) => c.callId);
+      assert.deepEqual(twins, ['twinB', 'twinA']);
       // a write between chunks is seen by the chunk that covers it
       const it = store.cdrRange(T0 + 700)[Symbol.iterator]();
-      store.recordCdr(cdrOf('late', '', T0 + 800));
+      store.recordCdr(cdrOf('late', '', T0 + 3000));
       assert.equal(it.next().value?.callId, 'late');
       rejects(() => store.cdrRange(-1), 'BAD_REQUEST', 'from');
     } finally {

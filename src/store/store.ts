@@ -833,8 +833,9 @@ export class Store {
   }
 
   /**
-   * CDRs oldest first with `from` ≤ endAt ≤ `to`, read lazily in chunks (each chunk its own
-   * short LMDB snapshot), so a slow CSV download holds no read transaction open.
+   * CDRs newest first (as the pages of cdrs()) with `from` ≤ endAt ≤ `to`, read lazily in
+   * chunks (each chunk its own short LMDB snapshot), so a slow CSV download holds no read
+   * transaction open.
    */
   cdrRange(from?: number, to?: number): Iterable<Cdr> {
     this.live();
@@ -842,18 +843,16 @@ export class Store {
     const self = this;
     return {
       *[Symbol.iterator]() {
-        let cursor = lo;
-        let after: string | null = null;
+        let top = hi; // exclusive: each chunk starts below the last key of the one before
         for (;;) {
           const chunk: { key: string; value: Cdr }[] = [];
-          for (const e of self.scan(self.db.cdrs, cursor, hi)) {
-            if (e.key === after) continue;
+          for (const e of self.scan(self.db.cdrs, lo, top, true)) {
             chunk.push({ key: e.key, value: { ...(e.value as Cdr) } });
             if (chunk.length === CDR_CHUNK) break;
           }
           for (const e of chunk) yield e.value;
           if (chunk.length < CDR_CHUNK) return;
-          after = cursor = chunk[chunk.length - 1].key;
+          top = chunk[chunk.length - 1].key;
         }
       },
     };
