@@ -1,6 +1,7 @@
 // Brute-force guard on the PIN: too many wrong PINs from one calling number lock it out,
-// the call in progress included. A withheld caller has no number to lock: one shared key would let anyone
-// lock every withheld caller out; their guesses stay bounded by the tries of each call.
+// the call in progress included. A withheld caller has no number to lock: one shared key
+// would let anyone lock every withheld caller out; their guesses stay bounded by the tries
+// of each call.
 import type { Clock } from '../clock.ts';
 
 export const PIN_GUARD = { failures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000 } as const;
