@@ -13,7 +13,7 @@ import { systemClock } from './clock.ts';
 import { PinGuard } from './calls/pin-guard.ts';
 import { Switchboard } from './calls/switchboard.ts';
 import { EngineLink } from './engine/link.ts';
-import { log } from './log.ts';
+import { log, setServiceLog } from './log.ts';
 import { Meter } from './metering/index.ts';
 import { nativesReport } from './native/index.ts';
 import { RateTable } from './rating/index.ts';
@@ -61,6 +61,7 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     throw e;
   }
   let config: Config = store.config();
+  setServiceLog(config.serviceLog);
   // Built on first use and rebuilt after a tariff or timezone change: its Intl timezone
   // data costs ~8 MB of RSS and 10-30 ms, which an idle box never needs.
   let rateTable: RateTable | null = null;
@@ -87,7 +88,9 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
       ivrDid: config.ivrDid,
     });
   }
-  const engineTarget = demoEngine ? demoEngine.address : o.engine || `${config.engineAddress}:${config.enginePort}`;
+  // `--engine` (and the demo) hold for the run; otherwise the link follows the parameters
+  const targetOf = (c: Config): string => demoEngine?.address ?? (o.engine || `${c.engineAddress}:${c.enginePort}`);
+  const engineTarget = targetOf(config);
   const link = new EngineLink({
     target: engineTarget,
     connectTimeoutMs: config.engineTimeout * 1000,
@@ -115,6 +118,10 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     updateConfig(patch) {
       config = store.updateConfig(patch);
       if (patch.timezone !== undefined) rateTable = null;
+      if (patch.serviceLog !== undefined) setServiceLog(config.serviceLog);
+      if (patch.engineAddress !== undefined || patch.enginePort !== undefined || patch.engineTimeout !== undefined) {
+        link.retarget(targetOf(config), config.engineTimeout * 1000);
+      }
       if (patch.billingSchedule !== undefined || patch.timezone !== undefined) schedule?.reschedule();
       log('CONFIG_CHANGED', { keys: Object.keys(patch).join(',') });
       return config;

@@ -29,6 +29,21 @@ function fmt(v: unknown): string {
   return /^[\w.:/+@,-]*$/.test(s) && s !== '' ? s : JSON.stringify(s);
 }
 
+let serviceOn = true;
+
+/** The `serviceLog` general parameter: whether calls leave their trace in the log. */
+export function setServiceLog(on: boolean): void {
+  serviceOn = on;
+}
+
+/**
+ * The per-call trace (offered, connected, ended, settled, refused...), which the `Service
+ * log` parameter turns off; errors, security and system events always go through log().
+ */
+export function serviceLog(event: string, fields: LogFields = {}): void {
+  if (serviceOn) log(event, fields);
+}
+
 export function log(event: string, fields: LogFields = {}): void {
   let line = `${new Date().toISOString()} ${event}`;
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) line += ` ${k}=${fmt(v)}`;

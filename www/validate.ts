@@ -71,7 +71,9 @@ export const isCurrency: Check = (v) => {
   return n >= 1 && n <= 16 ? null : 'e_currency';
 };
 
-export const isHost: Check = (v) => (v.trim() !== '' && !/\s/.test(v.trim()) ? null : 'e_host');
+// the server's rule (src/web/api/config.ts HOST): a DNS name or an IP literal
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]+\]?)$/;
+export const isHost: Check = (v) => (v.length <= 253 && HOST.test(v) ? null : 'e_host');
 
 /** 5 or 6 fields of the usual cron characters (names such as MON, JAN included), or empty. */
 export const isCronOrEmpty: Check = (v) => {

@@ -2,7 +2,7 @@
 // one-step service (a user's Caller ID dials the called number directly). Both are metered
 // to the user the Caller ID identifies; anyone else is refused with a prompt.
 import { isAppError } from '../errors.ts';
-import { log } from '../log.ts';
+import { serviceLog } from '../log.ts';
 import { PROMPTS } from '../speech/index.ts';
 import { dialMetered, failedNotice, isDialable, say, type FlowContext } from './flow.ts';
 import type { CallSession } from './session.ts';
@@ -25,7 +25,7 @@ export async function runDirect(s: CallSession, ctx: FlowContext, userId: string
       await s.gone;
       return;
     }
-    log('CALL_DIAL_FAILED', { call: s.callId, cause: outcome.cause });
+    serviceLog('CALL_DIAL_FAILED', { call: s.callId, cause: outcome.cause });
     s.outcome = 'DIAL_FAILED';
     await new Answer().run(s);
     await new Hangup([...failedNotice(ctx, outcome.cause), ...say(ctx, PROMPTS.goodbye)]).run(s);
@@ -39,7 +39,7 @@ export async function runDirect(s: CallSession, ctx: FlowContext, userId: string
 export async function runDid(s: CallSession, ctx: FlowContext, route: { userId: string; to: string }): Promise<void> {
   const owner = ctx.directory.user(route.userId);
   if (!owner || !owner.callerId || owner.callerId !== s.from) {
-    log('DID_REFUSED', { call: s.callId, did: s.to, from: s.from });
+    serviceLog('DID_REFUSED', { call: s.callId, did: s.to, from: s.from });
     return refuse(s, ctx, 'NOT_ALLOWED', PROMPTS.notAllowed);
   }
   return runDirect(s, ctx, owner.id, route.to);
@@ -49,7 +49,7 @@ export async function runDid(s: CallSession, ctx: FlowContext, route: { userId: 
 export async function runOneStep(s: CallSession, ctx: FlowContext): Promise<void> {
   const user = s.from ? ctx.directory.userByCallerId(s.from) : undefined;
   if (!user) {
-    log('CALL_REFUSED', { call: s.callId, from: s.from, to: s.to });
+    serviceLog('CALL_REFUSED', { call: s.callId, from: s.from, to: s.to });
     return refuse(s, ctx, 'NOT_ALLOWED', PROMPTS.notAllowed);
   }
   return runDirect(s, ctx, user.id, s.to);

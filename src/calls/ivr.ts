@@ -1,7 +1,7 @@
 // The IVR service on the access number: PIN (unless the Caller ID identifies the user),
 // the credit announced, the number typed, the call dialled and metered.
 import { isAppError } from '../errors.ts';
-import { log } from '../log.ts';
+import { log, serviceLog } from '../log.ts';
 import { amountPrompts, PROMPTS } from '../speech/index.ts';
 import { dialMetered, failedNotice, isDialable, lang, playFor, say, type FlowContext } from './flow.ts';
 import type { CallSession } from './session.ts';
@@ -36,7 +36,7 @@ export async function runIvr(s: CallSession, ctx: FlowContext): Promise<void> {
         await s.gone;
         return;
       }
-      log('CALL_DIAL_FAILED', { call: s.callId, cause: outcome.cause });
+      serviceLog('CALL_DIAL_FAILED', { call: s.callId, cause: outcome.cause });
       s.status = 'ivr';
       s.outcome = 'DIAL_FAILED';
       notice = failedNotice(ctx, outcome.cause);
@@ -64,7 +64,7 @@ async function askPin(s: CallSession, ctx: FlowContext): Promise<string | null> 
       ctx.guard.succeed(s.from);
       return user.id;
     }
-    log('IVR_BAD_PIN', { call: s.callId, from: s.from, attempt: i + 1 });
+    serviceLog('IVR_BAD_PIN', { call: s.callId, from: s.from, attempt: i + 1 });
     // the lock falls now: the call in progress is out too, or its last tries would be free guesses
     if (ctx.guard.fail(s.from)) {
       log('IVR_CALLER_LOCKED', { from: s.from });
@@ -104,7 +104,7 @@ async function askNumber(
     await new Play(prompts, true).run(s);
     const number = await new Collect(IVR_LIMITS.numberMax).run(s);
     if (isDialable(number)) return number;
-    log('IVR_NO_NUMBER', { call: s.callId, typed: number });
+    serviceLog('IVR_NO_NUMBER', { call: s.callId, typed: number });
   }
   s.outcome = 'NO_NUMBER';
   await new Hangup(say(ctx, PROMPTS.goodbye)).run(s);

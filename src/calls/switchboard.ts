@@ -3,7 +3,7 @@
 // after every HELLO so that no call is lost or billed twice across a dropped link or a crash.
 import type { Clock } from '../clock.ts';
 import type { EngineEvents } from '../engine/link.ts';
-import { log } from '../log.ts';
+import { log, serviceLog } from '../log.ts';
 import type { Meter, MeterListener } from '../metering/index.ts';
 import { PROMPTS } from '../speech/index.ts';
 import { runDid, runOneStep } from './direct.ts';
@@ -94,13 +94,13 @@ export class Switchboard implements MeterListener {
   warn(callId: string): void {
     const s = this.sessions.get(callId);
     if (!s || s.ended) return;
-    log('CALL_CREDIT_WARNING', { call: callId });
+    serviceLog('CALL_CREDIT_WARNING', { call: callId });
     new Play(say(this.ctx, PROMPTS.creditWarning), false).run(s).catch((e) => this.refusedBy(callId, 'PLAY', e));
   }
 
   cut(callId: string, at: number): void {
     const s = this.sessions.get(callId);
-    log('CALL_CUT', { call: callId, at });
+    serviceLog('CALL_CUT', { call: callId, at });
     if (!s) {
       // a call adopted from the journal with no session: release it all the same
       this.engine.hangup(callId, { cause: NORMAL_CLEARING, prompts: this.cutPrompts() }).catch(() => {});
@@ -140,7 +140,7 @@ export class Switchboard implements MeterListener {
     const s = new CallSession(ev.call, ev.from, ev.to, ev.at, this.engine, this.clock);
     this.sessions.set(ev.call, s);
     this.replaySeen?.add(ev.call);
-    log('CALL_OFFER', { call: ev.call, from: ev.from, to: ev.to });
+    serviceLog('CALL_OFFER', { call: ev.call, from: ev.from, to: ev.to });
     this.touch();
     if (this.stopping) {
       s.outcome = 'SHUTDOWN';
@@ -179,7 +179,7 @@ export class Switchboard implements MeterListener {
     }
     if (s) {
       s.onConnected(at);
-      log('CALL_CONNECTED', { call: callId, user: s.userId, dialed: s.dialed });
+      serviceLog('CALL_CONNECTED', { call: callId, user: s.userId, dialed: s.dialed });
     }
     this.touch();
   }
@@ -190,7 +190,7 @@ export class Switchboard implements MeterListener {
     const endAt = Math.min(ev.at, s?.hangupSentAt ?? Infinity);
     if (s) s.onEnded({ at: ev.at, by: ev.by, cause: ev.cause });
     this.finish(ev.call, endAt, s?.outcome ?? (ev.by === 'app' ? 'NORMAL' : 'NORMAL'), false);
-    log('CALL_ENDED', { call: ev.call, by: ev.by, cause: ev.cause, replayed: ev.replayed || undefined });
+    serviceLog('CALL_ENDED', { call: ev.call, by: ev.by, cause: ev.cause, replayed: ev.replayed || undefined });
   }
 
   private onActive(ev: EngineEvents['active']): void {
@@ -267,7 +267,7 @@ export class Switchboard implements MeterListener {
     s.status = connectedAt === null ? 'dialing' : 'connected';
     s.connectedAt = connectedAt;
     this.sessions.set(callId, s);
-    log('CALL_ADOPTED', { call: callId, user: userId, state: s.status });
+    serviceLog('CALL_ADOPTED', { call: callId, user: userId, state: s.status });
     this.run(s, async () => {
       if (connectedAt === null) {
         const v = await s.wait((e) => (e.kind === 'connected' ? 'c' : e.kind === 'failed' ? 'f' : undefined), null);

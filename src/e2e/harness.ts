@@ -44,10 +44,12 @@ export interface Running {
   kill9(): Promise<void>;
 }
 
-export async function startBundle(o: { dataDir: string; engine: string; port?: number; env?: Record<string, string> }): Promise<Running> {
+/** `engine` null: no `--engine`, the link follows the general parameters. */
+export async function startBundle(o: { dataDir: string; engine: string | null; port?: number; env?: Record<string, string> }): Promise<Running> {
   requireBundle();
   const port = o.port ?? (await freePort());
-  const proc = spawn(process.execPath, [BUNDLE, 'serve', '--data', o.dataDir, '--http', String(port), '--engine', o.engine], {
+  const engine = o.engine === null ? [] : ['--engine', o.engine];
+  const proc = spawn(process.execPath, [BUNDLE, 'serve', '--data', o.dataDir, '--http', String(port), ...engine], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...o.env },
   });

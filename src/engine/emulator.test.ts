@@ -275,3 +275,21 @@ test('TCP connect failure is retried until the engine appears', async () => {
   await link.stop();
   await emu.close();
 });
+
+test('retarget: a running link leaves its engine for the new address at once', async () => {
+  const a = await EngineEmulator.start();
+  const b = await EngineEmulator.start();
+  const link = new EngineLink({ target: `127.0.0.1:${a.port}`, connectTimeoutMs: 500, appName: 'prepaid/test' });
+  link.start();
+  await nextEvent(link, 'synced', () => true, 4000);
+  link.retarget(`127.0.0.1:${a.port}`, 500); // unchanged: the link stays where it is
+  assert.equal(link.state, 'up');
+  assert.equal(a.stats.connections, 1);
+  link.retarget(`127.0.0.1:${b.port}`, 800);
+  await nextEvent(link, 'synced', () => true, 4000);
+  assert.equal(b.stats.connections, 1);
+  await a.waitFor(() => !a.connected, 3000, "the old engine was left");
+  await link.stop();
+  await a.close();
+  await b.close();
+});

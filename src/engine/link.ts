@@ -124,7 +124,7 @@ export class EngineLink {
   private nextRef = 1;
   private readonly counters: LinkStats = { malformed: 0, overlong: 0, invalidEvents: 0, unknownVerbs: 0, unknownRefs: 0 };
 
-  constructor(private readonly opts: EngineLinkOptions) {
+  constructor(private opts: EngineLinkOptions) {
     this.clock = opts.clock ?? systemClock;
     this.factory = opts.transportFactory ?? defaultTransportFactory;
   }
@@ -152,6 +152,25 @@ export class EngineLink {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.backoffMs = LINK_TIMING.backoffFirstMs;
+    this.failing = false;
+    this.attempt();
+  }
+
+  /**
+   * Follows a new engine address or connection timeout (the general parameters): a running
+   * link leaves its engine and connects to the new one at once. Calls the new engine does
+   * not replay are settled by the replay rules, as after any lost link.
+   */
+  retarget(target: string, connectTimeoutMs: number): void {
+    if (target === this.opts.target && connectTimeoutMs === this.opts.connectTimeoutMs) return;
+    log('engine.retarget', { from: this.opts.target, target, timeout_ms: connectTimeoutMs });
+    this.opts = { ...this.opts, target, connectTimeoutMs };
+    if (!this.running) return;
+    this.abortAttempt();
+    if (this.conn) this.drop(this.conn, 'engine address changed');
+    this.retryTimer?.cancel();
+    this.retryTimer = null;
     this.backoffMs = LINK_TIMING.backoffFirstMs;
     this.failing = false;
     this.attempt();

@@ -3,7 +3,7 @@
 // journal (so a crash loses nothing) and tells its listener when to warn, cut or re-limit.
 import type { Clock, Timer } from '../clock.ts';
 import { AppError } from '../errors.ts';
-import { log } from '../log.ts';
+import { log, serviceLog } from '../log.ts';
 import { MAX_SECONDS, type CostRow, type RateTable } from '../rating/index.ts';
 import type { Cdr, OpenCall, Store, User } from '../store/index.ts';
 import { committed, planCuts, type MeteredCall } from './plan.ts';
@@ -227,7 +227,7 @@ export class Meter {
       });
       units = cdr.cost;
     }
-    log('CALL_SETTLED', {
+    serviceLog('CALL_SETTLED', {
       call: entry.callId,
       user: entry.userId,
       seconds,
