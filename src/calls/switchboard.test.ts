@@ -267,6 +267,33 @@ describe('Switchboard and engine errors', () => {
     await tick();
     assert.equal(w.engine.last('HANGUP'), 'HANGUP L1');
   });
+
+  it('an ERR on that HANGUP too (the engine has no such call): settled at once, billed to the HANGUP', async () => {
+    const w = world(100_000);
+    const engine = w.engine as FakeEngine & {
+      limit: (c: string, s: number) => Promise<void>;
+      hangup: (c: string, o?: { prompts?: string[] }) => Promise<void>;
+    };
+    const noSuchCall = (verb: string) => (call: string) => {
+      engine.sent.push(`${verb} ${call}`);
+      return Promise.reject(new AppError('ENGINE_ERROR', `engine refused ${verb}: no-such-call`));
+    };
+    engine.limit = noSuchCall('LIMIT');
+    engine.hangup = noSuchCall('HANGUP');
+    w.engine.emit('offer', { call: 'K1', from: '5173', to: '0561500001', at: w.clock.now() });
+    await tick();
+    const c = w.clock.now();
+    w.engine.emit('connected', { call: 'K1', at: c });
+    await tick();
+    await tick();
+    assert.equal(w.engine.last('HANGUP'), 'HANGUP K1');
+    assert.equal(w.cdrs.length, 1, 'settled without waiting for an ENDED that will not come');
+    assert.equal(w.cdrs[0]!.duration, 0);
+    assert.equal(w.users.get('1001')!.units, 100_000);
+    w.clock.advance(60_000);
+    assert.equal(w.board.sessionsList().length, 0);
+    assert.equal(w.cdrs.length, 1);
+  });
 });
 
 /** A board started over the world's data, as after a restart; an engine of its own unless given. */

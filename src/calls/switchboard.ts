@@ -243,7 +243,7 @@ export class Switchboard implements MeterListener {
     if (s.ended || !(s.releaseOwed || (!s.flowRunning && s.hangupSentAt === null))) return;
     const owed = s.releaseOwed ?? { prompts: [], cause: NORMAL_CLEARING };
     log('REPLAY_RELEASE', { call: s.callId, state, owed: s.releaseOwed !== null });
-    new Hangup(owed.prompts, owed.cause).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
+    this.release(s, owed.prompts, owed.cause);
   }
 
   /** An offered/ivr call replayed after a restart: released, costs nothing, leaves a CDR. */
@@ -339,8 +339,21 @@ export class Switchboard implements MeterListener {
     s.gone.then(() => t.cancel());
   }
 
-  private release(s: CallSession, prompts: string[]): void {
-    new Hangup(prompts).run(s).catch((e) => log('CALL_HANGUP_FAILED', { call: s.callId, error: (e as Error).message }));
+  private release(s: CallSession, prompts: string[], cause = NORMAL_CLEARING): void {
+    new Hangup(prompts, cause).run(s).catch((e) => this.hangupFailed(s, e));
+  }
+
+  /**
+   * An ERR to our HANGUP (the engine no longer has the call, say) ends our handling of the
+   * call (spec): it is settled now, its billable time ending when the HANGUP was sent.
+   * A timeout or a lost link only waits (ENDED, or the replay, will tell).
+   */
+  private hangupFailed(s: CallSession, e: unknown): void {
+    log('CALL_HANGUP_FAILED', { call: s.callId, code: codeOf(e), error: (e as Error).message });
+    if (codeOf(e) !== 'ENGINE_ERROR' || s.ended || this.sessions.get(s.callId) !== s) return;
+    const at = s.hangupSentAt ?? this.clock.now();
+    s.onEnded({ at, by: 'app', cause: 'engine-error' });
+    this.finish(s.callId, at, s.outcome, false);
   }
 
   /** Bills (or records) the call and forgets it. */

@@ -108,7 +108,11 @@ export function decode(line: Buffer | string): Message | ProtocolError {
     const tok = tokens[t];
     const eq = tok.indexOf(0x3d);
     const key = (eq < 0 ? tok : tok.subarray(0, eq)).toString('latin1');
-    if (eq < 0 || !KEY_RE.test(key)) return new ProtocolError('bad-key', `bad key ${JSON.stringify(key.slice(0, 32))}`);
+    if (eq < 0 || eq === 0) return new ProtocolError('bad-key', `bad key ${JSON.stringify(key.slice(0, 32))}`);
+    // a key outside [a-z_]+ can be no key of this protocol: an unknown key, ignored with its
+    // value (an engine's `x-codec=` must not cost the call); a bare word still spoils the line,
+    // as it may be the rest of a known key's value
+    if (!KEY_RE.test(key)) continue;
     const v = decodeValue(tok.subarray(eq + 1), key);
     if (v instanceof ProtocolError) return v;
     fields[key] = v;

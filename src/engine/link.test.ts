@@ -297,7 +297,7 @@ test('dead link: 15 s without any line closes it; any line resets the count; rec
   await r.link.stop();
 });
 
-test('reconnect backoff: 0.5 s doubling capped at 10 s, forever; reset by a good HELLO; retries logged once', async () => {
+test('reconnect backoff: 0.5 s doubling capped at 10 s, forever; reset once a link stayed up; retries logged once', async () => {
   const r = new Rig();
   r.mode = 'refuse';
   r.link.start();
@@ -313,17 +313,45 @@ test('reconnect backoff: 0.5 s doubling capped at 10 s, forever; reset by a good
   assert.match(ll[1], /state=down.*ECONNREFUSED/);
 
   r.mode = 'accept';
-  for (let i = 0; i < 20; i++) await r.advance(500);
-  assert.equal(r.link.state, 'handshake');
-  r.send('HELLO proto=1');
-  r.send('SYNCED');
-  await tick();
-  assert.equal(r.link.state, 'up');
+  const handshake = async () => {
+    for (let i = 0; i < 40 && r.link.state !== 'handshake'; i++) await r.advance(500);
+    assert.equal(r.link.state, 'handshake');
+    r.send('HELLO proto=1');
+    r.send('SYNCED');
+    await tick();
+    assert.equal(r.link.state, 'up');
+  };
+  // an engine that closes right after each handshake: the delay keeps its 10 s
+  await handshake();
   r.end.eng.close();
   await tick();
-  const n = r.attemptsAt.length;
+  let n = r.attemptsAt.length;
+  await r.advance(9500);
+  assert.equal(r.attemptsAt.length, n, 'no quick retry after a link that was up for no time');
+  await handshake();
+  // a link that stayed up: the next loss is retried at 0.5 s
+  for (let i = 0; i < 4; i++) {
+    await r.advance(3000);
+    r.send('PONG id=1');
+  }
+  r.end.eng.close();
+  await tick();
+  n = r.attemptsAt.length;
   await r.advance(500);
-  assert.equal(r.attemptsAt.length, n + 1, 'backoff restarted at 0.5 s after a good HELLO');
+  assert.equal(r.attemptsAt.length, n + 1, 'backoff restarted at 0.5 s after a link that stayed up');
+  await r.link.stop();
+});
+
+test('an engine that accepts the connection but never says HELLO: the attempt ends after the connection timeout', async () => {
+  const r = new Rig();
+  r.mode = 'accept';
+  r.link.start();
+  await tick();
+  await r.advance(1);
+  assert.equal(r.link.state, 'handshake');
+  await r.advance(1999);
+  assert.equal(r.link.state, 'down');
+  assert.ok(r.linkLogs().some((l) => /state=down.*no HELLO from the engine within 2000 ms/.test(l)), r.linkLogs().join('\n'));
   await r.link.stop();
 });
 

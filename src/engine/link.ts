@@ -81,6 +81,10 @@ interface Connection {
   lastRx: number;
   pingTimer: Timer | null;
   deadTimer: Timer | null;
+  /** Until the engine's HELLO: the attempt is given up after the connection timeout. */
+  helloTimer: Timer | null;
+  /** When the link reached SYNCED (null before): a link that stayed up earns a fresh backoff. */
+  upSince: number | null;
   pingId: number;
 }
 
@@ -328,6 +332,8 @@ export class EngineLink {
       lastRx: this.clock.now(),
       pingTimer: null,
       deadTimer: null,
+      helloTimer: null,
+      upSince: null,
       pingId: 0,
     };
     conn.splitter = new LineSplitter(
@@ -346,6 +352,10 @@ export class EngineLink {
     t.write(encode('HELLO', { proto: 1, app: this.opts.appName }) + '\n');
     this.schedulePing(conn);
     this.armDead(conn);
+    // the attempt is not over until the engine says HELLO: the connection timeout covers it
+    conn.helloTimer = this.clock.at(this.clock.now() + this.opts.connectTimeoutMs, () => {
+      if (this.conn === conn && this._state === 'handshake') this.drop(conn, `no HELLO from the engine within ${this.opts.connectTimeoutMs} ms`);
+    });
     t.attach({
       data: (chunk) => {
         if (this.conn === conn) conn.splitter.push(chunk);
@@ -373,10 +383,10 @@ export class EngineLink {
     });
   }
 
-  /** We close the connection ourselves (dead, proto mismatch, stop). */
+  /** We close the connection ourselves (dead, proto mismatch, stop), logged with our reason. */
   private drop(conn: Connection, reason: string): void {
-    conn.transport.close();
     this.lost(conn, reason);
+    conn.transport.close();
   }
 
   private lost(conn: Connection, reason: string): void {
@@ -384,6 +394,9 @@ export class EngineLink {
     this.conn = null;
     conn.pingTimer?.cancel();
     conn.deadTimer?.cancel();
+    conn.helloTimer?.cancel();
+    // an engine that closes soon after each handshake is retried with a growing delay too
+    if (conn.upSince !== null && this.clock.now() - conn.upSince >= LINK_TIMING.backoffMaxMs) this.backoffMs = LINK_TIMING.backoffFirstMs;
     for (const [ref, p] of this.pending) {
       this.pending.delete(ref);
       p.timer.cancel();
@@ -424,7 +437,8 @@ export class EngineLink {
       case 'SYNCED':
         if (this._state === 'handshake') log('engine.no-hello', {});
         if (this._state === 'handshake' || this._state === 'replay') {
-          this.backoffMs = LINK_TIMING.backoffFirstMs;
+          conn.helloTimer?.cancel();
+          conn.upSince = this.clock.now();
           this.setState('up');
           this.emit('synced', {});
         }
@@ -446,7 +460,7 @@ export class EngineLink {
       return;
     }
     if (this._state !== 'handshake') return; // a repeated HELLO changes nothing
-    this.backoffMs = LINK_TIMING.backoffFirstMs;
+    conn.helloTimer?.cancel();
     this.setState('replay', { engine: f.engine });
   }
 

@@ -1,5 +1,5 @@
 import type { CallSession } from '../session.ts';
-import type { Step } from './step.ts';
+import { acknowledged, type Step } from './step.ts';
 
 export interface DialOrder {
   to: string;
@@ -33,13 +33,15 @@ export class Dial implements Step<DialOutcome> {
       this.order.timeout * 1000 + VERDICT_MARGIN_MS,
     );
     verdict.catch(() => {});
-    await s.engine.dial(s.callId, {
-      to: this.order.to,
-      via: this.order.via || undefined,
-      from: this.order.from || undefined,
-      timeout: this.order.timeout,
-      limit: this.order.limit,
-    });
+    await acknowledged(
+      s.engine.dial(s.callId, {
+        to: this.order.to,
+        via: this.order.via || undefined,
+        from: this.order.from || undefined,
+        timeout: this.order.timeout,
+        limit: this.order.limit,
+      }),
+    );
     return verdict;
   }
 }

@@ -1,5 +1,5 @@
 import type { CallSession } from '../session.ts';
-import type { Step } from './step.ts';
+import { acknowledged, type Step } from './step.ts';
 
 /** Generous bound for a prompt list the engine never reports as PLAYED. */
 const PLAYED_TIMEOUT_MS = 120_000;
@@ -27,7 +27,7 @@ export class Play implements Step<{ interrupted: boolean }> {
       return undefined;
     }, PLAYED_TIMEOUT_MS);
     played.catch(() => {}); // observed below; an early ack failure must not leave it unhandled
-    await ack;
+    await acknowledged(ack);
     return played;
   }
 }
