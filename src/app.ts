@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claimDataDir } from './appliance/data-lock.ts';
+import { AppError } from './errors.ts';
 import { supervisionOf } from './appliance/supervision.ts';
 import { systemClock } from './clock.ts';
 import { PinGuard } from './calls/pin-guard.ts';
@@ -50,7 +51,18 @@ function defaultWwwDir(): string | null {
   return null;
 }
 
+/**
+ * A Node.js built without ICU (Buildroot without the icu package) has no Intl: every call
+ * would fail to be priced while /health said ok. Refused at start, before anything is touched.
+ */
+export function checkRuntime(versions: NodeJS.ProcessVersions = process.versions): void {
+  if (!versions.icu || typeof Intl !== 'object') {
+    throw new AppError('INTERNAL', 'this Node.js has no Intl (built without ICU): prepaid needs time zones; on Buildroot, select BR2_PACKAGE_ICU');
+  }
+}
+
 export async function startAppliance(o: ApplianceOptions): Promise<RunningAppliance> {
+  checkRuntime();
   const clock = systemClock;
   const store = Store.open(o.dataDir);
   let release: () => void;
@@ -148,6 +160,8 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
   } catch (e) {
     // nothing may stay open behind a failed start (the process must be able to exit)
     meter.close();
+    // a demo password nobody could use: the next start makes and prints another
+    if (demoPassword !== undefined) store.setAdminPasswordHash(null);
     await demoEngine?.stop();
     await store.flushed().catch(() => {});
     await store.close();

@@ -152,6 +152,9 @@ describe('S95prepaid: respawn after a crash, clean stop', () => {
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, /already running/);
       assert.equal(Number(readFileSync(s.pidfile, 'utf8')), loop);
+      r = await run('status');
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /prepaid is running/);
 
       // kill -9: the loop starts prepaid again after PREPAID_RESPAWN_DELAY
       const killedAt = Date.now();
@@ -179,6 +182,9 @@ describe('S95prepaid: respawn after a crash, clean stop', () => {
       assert.equal(existsSync(s.pidfile), false);
       assert.equal(await health(port), 0);
       assert.match(logText(), /APPLIANCE_STOPPED[^]*RESPAWN_END exit=0\s*$/);
+      r = await run('status');
+      assert.equal(r.code, 3, r.out);
+      assert.match(r.out, /prepaid is not running/);
 
       // prepaid itself exits 0 (SIGTERM to it directly): the loop ends, nothing comes back;
       // the stale pidfile does not stop the next start
@@ -235,6 +241,16 @@ describe('S95prepaid: respawn after a crash, clean stop', () => {
     assert.equal(alive(second), false);
     const log = readFileSync(s.log, 'utf8');
     assert.match(log, /RESPAWN exit=137 signal=9 delay=1[^]*SIGNAL signal=SIGTERM[^]*APPLIANCE_STOPPED[^]*RESPAWN_END exit=0\s*$/);
+  });
+
+  it('start says FAIL when prepaid does not start (a usage error), and leaves no pidfile', { skip: variants[0]!.skip }, async (t) => {
+    requireBundle();
+    const s = scratch(await freePort(), '--no-such-flag');
+    t.after(() => rmSync(s.root, { recursive: true, force: true }));
+    const r = await runScript(variants[0]!, 'start', { ...process.env, PREPAID_DEFAULTS: s.defaults });
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /Starting prepaid: FAIL \(see \S+prepaid\.log\)/);
+    assert.equal(existsSync(s.pidfile), false);
   });
 
   it('a usage error (exit 2) is not restarted', { skip: variants[0]!.skip }, async (t) => {

@@ -30,6 +30,15 @@ describe('bundle among other processes', () => {
       assert.equal(second.code, 1, second.out);
       assert.match(second.out, /cannot listen on port \d+/);
       for (let i = 0; i < 8; i++) assert.equal((await fetch(`${first.base}/health`)).status, 200);
+      // a demo that could not start leaves no password behind: the next start prints one
+      const demo = await runToExit(['serve', '--data', b, '--http', String(first.port), '--engine', 'demo'], 15_000);
+      assert.equal(demo.code, 1, demo.out);
+      const again = await startBundle({ dataDir: b, engine: 'demo' });
+      try {
+        await again.waitLine(/DEMO_ADMIN_PASSWORD password=/);
+      } finally {
+        await again.stop();
+      }
     } finally {
       await first.stop();
       rmSync(a, { recursive: true, force: true });

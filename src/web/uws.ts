@@ -342,7 +342,9 @@ export const uwsAdapter: Adapter = (core: WebCore, port: number): Promise<Listen
     // started on a busy port would share it, the kernel splitting requests between two stores
     app.listen(port, LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
       if (!listenSocket) {
-        reject(new Error(`cannot listen on port ${port} (in use?)`));
+        // uWS gives no reason; below 1024 it is most often the permission
+        const hint = port > 0 && port < 1024 && process.getuid?.() !== 0 ? 'in use, or a port below 1024 without root or CAP_NET_BIND_SERVICE?' : 'in use?';
+        reject(new Error(`cannot listen on port ${port} (${hint})`));
         return;
       }
       const actual = u.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
