@@ -1,6 +1,7 @@
 // Data loading and form state shared by the pages.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import { openFeed } from './live.ts';
 import { useApp } from './context.ts';
 import { errorKey, type T } from './i18n.ts';
 import type { Problem } from './validate.ts';
@@ -47,6 +48,37 @@ export function useLoad<D>(fetcher: () => Promise<D>, deps: unknown[]): Loaded<D
     void reload();
   }, [reload]);
   return { data, error, loading, reload };
+}
+
+/** A page's data changes behind its back: calls settle, scripts credit users. */
+export const REFRESH_EVERY_MS = 15_000;
+
+/**
+ * Reloads when a live call ends (it was just settled: balances and statements moved) and
+ * every REFRESH_EVERY_MS while the tab is shown (changes made elsewhere, by a script).
+ */
+export function useRefresh(reload: () => Promise<void>): void {
+  const latest = useRef(reload);
+  latest.current = reload;
+  useEffect(() => {
+    let live: Set<string> | null = null;
+    const closeFeed = openFeed({
+      calls: (calls) => {
+        const now = new Set(calls.map((c) => c.callId));
+        const ended = live !== null && [...live].some((id) => !now.has(id));
+        live = now;
+        if (ended) void latest.current();
+      },
+      state: () => {},
+    });
+    const timer = setInterval(() => {
+      if (typeof document === 'undefined' || !document.hidden) void latest.current();
+    }, REFRESH_EVERY_MS);
+    return () => {
+      closeFeed();
+      clearInterval(timer);
+    };
+  }, []);
 }
 
 export interface Status {

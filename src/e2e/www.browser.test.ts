@@ -238,6 +238,15 @@ describe('admin page in Chromium', { timeout: 300_000 }, () => {
     await page.getByRole('row').filter({ hasText: 'Total' }).filter({ hasText: '25,00' }).waitFor();
     await shot('user');
 
+    // a script credits the same user: the open page shows it without a reload
+    const script = await fetch(new URL('api/users/4242/credit', target.base), {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from(`admin:${target.password}`).toString('base64'), 'content-type': 'application/json' },
+      body: JSON.stringify({ units: 1000 }),
+    });
+    assert.ok(script.ok, `credit by script: ${script.status}`);
+    await page.getByText('Available units : 251000 (25,10 Euros)').waitFor({ timeout: 25_000 });
+
     await page.getByRole('link', { name: 'DIDmap' }).click();
     await page.getByRole('heading', { level: 1, name: 'DID mapping for user 4242' }).waitFor();
     await page.getByRole('button', { name: 'Add', exact: true }).click();

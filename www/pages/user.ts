@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { api, seg } from '../api.ts';
 import { useApp } from '../context.ts';
 import { amountOf, showAmount, showDate, showUnitPrice, signedUnits, unitsForAmount } from '../format.ts';
-import { errorText, useForm, useLoad, type Status } from '../hooks.ts';
+import { errorText, useForm, useLoad, useRefresh, type Status } from '../hooks.ts';
 import { go } from '../router.ts';
 import type { Ledger, User } from '../types.ts';
 import { amountCheck, checkAll, isCallerIdOrEmpty, isName, isUnitsDelta } from '../validate.ts';
@@ -122,6 +122,7 @@ export function UserPage(p: { id: string }): VNode {
   const reload = async () => {
     await Promise.all([user.reload(), ledger.reload()]);
   };
+  useRefresh(reload);
   const remove = async () => {
     if (!(await confirmAction(t('deleteUserConfirm', { id: p.id }), t('deleteUser')))) return;
     try {

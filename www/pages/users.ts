@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.ts';
 import { useApp } from '../context.ts';
-import { errorText, useForm, useLoad, type Status } from '../hooks.ts';
+import { errorText, useForm, useLoad, useRefresh, type Status } from '../hooks.ts';
 import type { User } from '../types.ts';
 import { checkAll, isCallerIdOrEmpty, isName, isPin, isUnitsDelta, isUserId } from '../validate.ts';
 import { confirmAction } from '../widgets/confirm.ts';
@@ -33,6 +33,7 @@ function AddUnits(p: { user: User; onDone(): Promise<void> }): VNode {
 export function Users(): VNode {
   const { t } = useApp();
   const list = useLoad(() => api<User[]>('GET', 'users'), []);
+  useRefresh(list.reload);
   const [billing, setBilling] = useState<Status | null>(null);
   const [archive, setArchive] = useState<string | null>(null);
   const [closing, setClosing] = useState(false);
