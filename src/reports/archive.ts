@@ -1,6 +1,6 @@
 // Billing archives: the name of a close and the CSV of its frozen statements, laid out as
 // the seed's spreadsheet shows it (one block per user, two empty lines after each, nothing
-// else: scripts split it into blocks). Calls live at the close are in the close's answer.
+// else: scripts split it into blocks). The page tells how many calls were live at the close.
 import { amountTrimmed } from '../money/index.ts';
 import type { Archive, Config } from '../store/index.ts';
 import { formatStamp } from '../timezone/index.ts';

@@ -1,6 +1,6 @@
 // Billing close: every statement frozen into an archive and a new period opened, in one
 // store transaction. Calls connected at that instant are billed in the period in which
-// they end; the archive records their ids and the close answers them.
+// they end; the archive records their ids (the page tells the admin how many).
 import { log } from '../log.ts';
 import type { Archive, Store } from '../store/index.ts';
 import type { Supervision } from '../web/appliance.ts';

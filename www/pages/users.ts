@@ -4,6 +4,7 @@ import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.ts';
 import { useApp } from '../context.ts';
+import { asCalls } from '../live.ts';
 import { errorText, useForm, useLoad, useRefresh, type Status } from '../hooks.ts';
 import type { User } from '../types.ts';
 import { checkAll, isCallerIdOrEmpty, isName, isPin, isUnitsDelta, isUserId } from '../validate.ts';
@@ -43,9 +44,10 @@ export function Users(): VNode {
     setClosing(true);
     setArchive(null);
     try {
-      const r = await api<{ name: string; liveCalls?: string[] }>('POST', 'billing/close');
+      const r = await api<{ name: string }>('POST', 'billing/close');
       setArchive(r.name);
-      const live = r.liveCalls?.length ?? 0;
+      // the calls still up were left out of the closed period (the close answers only its name)
+      const live = asCalls(await api<unknown>('GET', 'calls').catch(() => [])).filter((c) => c.status === 'connected').length;
       // calls up at the close are billed in the new period: the admin should know why they are missing
       setBilling({ kind: 'ok', text: live > 0 ? `${t('billingLiveCalls', { n: live })} ${t('billingDone')} ` : `${t('billingDone')} ` });
       await list.reload();
