@@ -120,3 +120,31 @@ test('cookie and Basic header parsing', () => {
   assert.equal(basicCredentials('Bearer x'), null);
   assert.equal(basicCredentials('Basic ' + Buffer.from('nocolon').toString('base64')), null);
 });
+
+test('Auth: sessions outlive a restart through the keeper, as digests, and end with a new password', () => {
+  const clock = new FakeClock(0);
+  let saved: unknown = null;
+  const keeper = { load: () => saved, save: (s: unknown) => void (saved = structuredClone(s)) };
+  let hash = 'scrypt$one';
+  const first = new Auth(() => hash, clock, keeper);
+  const id = first.newSession();
+  const cookie = `${SESSION_COOKIE}=${id}`;
+  assert.doesNotMatch(JSON.stringify(saved), new RegExp(id), 'the store never holds a usable session id');
+
+  clock.advance(3600_000);
+  const second = new Auth(() => hash, clock, keeper); // the appliance restarted
+  assert.equal(second.session(cookie), id);
+  assert.equal(second.session(`${SESSION_COOKIE}=forged`), undefined);
+
+  // a password set while it was stopped (prepaid passwd) ends the sessions of the old one
+  hash = 'scrypt$two';
+  const third = new Auth(() => hash, clock, keeper);
+  assert.equal(third.session(cookie), undefined);
+  assert.deepEqual(saved, {}, 'the ended session is forgotten by the store too');
+
+  // idle past 12 h while stopped: not brought back
+  const fourth = new Auth(() => hash, clock, keeper);
+  const id2 = fourth.newSession();
+  clock.advance(12 * 3600_000);
+  assert.equal(new Auth(() => hash, clock, keeper).session(`${SESSION_COOKIE}=${id2}`), undefined);
+});

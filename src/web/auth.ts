@@ -59,7 +59,25 @@ const TOO_MANY = 'too many wrong passwords, try again later';
 
 interface Session {
   lastSeen: number;
+  /** lastSeen as last saved: a use is saved again only after SAVE_TOUCH_MS. */
+  savedSeen: number;
+  /** The password it was opened with (a digest of its hash): a new password ends it. */
+  pw: string;
 }
+
+/**
+ * Where sessions outlive the process (store meta), so an appliance restart does not log
+ * the admin out. Only digests of the session ids are kept: a copied store opens no session.
+ */
+export interface SessionKeeper {
+  load(): unknown;
+  save(sessions: Record<string, { seen: number; pw: string }>): void;
+}
+
+const SAVE_TOUCH_MS = 10 * 60_000;
+const MAX_SESSIONS = 1000;
+
+const digestOf = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
 /**
  * Sessions and the wrong-password limiter. `passwordHash` is read from the store at each
@@ -76,7 +94,38 @@ export class Auth {
   constructor(
     private readonly passwordHash: () => string | null,
     private readonly clock: Clock = systemClock,
-  ) {}
+    private readonly keeper: SessionKeeper | null = null,
+  ) {
+    const kept = keeper?.load();
+    if (!kept || typeof kept !== 'object') return;
+    const now = this.clock.now();
+    for (const [digest, v] of Object.entries(kept)) {
+      const { seen, pw } = (v ?? {}) as { seen?: unknown; pw?: unknown };
+      if (typeof seen === 'number' && Number.isFinite(seen) && typeof pw === 'string' && now - seen < SESSION_IDLE_MS) {
+        this.sessions.set(digest, { lastSeen: seen, savedSeen: seen, pw });
+      }
+    }
+  }
+
+  /** The current password, as sessions remember it ('' when none is set). */
+  private passwordDigest(): string {
+    const hash = this.passwordHash();
+    return hash === null ? '' : digestOf(hash);
+  }
+
+  private saveSessions(): void {
+    if (!this.keeper) return;
+    const out: Record<string, { seen: number; pw: string }> = {};
+    for (const [digest, s] of this.sessions) {
+      out[digest] = { seen: s.lastSeen, pw: s.pw };
+      s.savedSeen = s.lastSeen;
+    }
+    try {
+      this.keeper.save(out);
+    } catch {
+      // sessions then last as long as the process: never a reason to refuse a login
+    }
+  }
 
   passwordSet(): boolean {
     return this.passwordHash() !== null;
@@ -158,31 +207,43 @@ export class Auth {
 
   newSession(): string {
     const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, { lastSeen: this.clock.now() });
+    const now = this.clock.now();
+    this.sessions.set(digestOf(id), { lastSeen: now, savedSeen: now, pw: this.passwordDigest() });
+    // the oldest go first past the cap (a session map is no place to grow without bound)
+    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    this.saveSessions();
     return id;
   }
 
   endSession(id: string): void {
-    this.sessions.delete(id);
+    if (this.sessions.delete(digestOf(id))) this.saveSessions();
   }
 
-  /** Drops every session but `keep` (after a password change). */
+  /** After a password change: drops every session but `keep`, which goes on with the new one. */
   endOtherSessions(keep: string | undefined): void {
-    for (const id of [...this.sessions.keys()]) if (id !== keep) this.sessions.delete(id);
+    const kept = keep === undefined ? undefined : digestOf(keep);
+    for (const d of [...this.sessions.keys()]) if (d !== kept) this.sessions.delete(d);
+    const s = kept === undefined ? undefined : this.sessions.get(kept);
+    if (s) s.pw = this.passwordDigest();
+    this.saveSessions();
   }
 
   /** A live session id from the Cookie header, touching its idle timer; else undefined. */
   session(cookieHeader: string): string | undefined {
     const id = cookieValue(cookieHeader, SESSION_COOKIE);
     if (!id) return undefined;
-    const s = this.sessions.get(id);
+    const digest = digestOf(id);
+    const s = this.sessions.get(digest);
     if (!s) return undefined;
     const now = this.clock.now();
-    if (now - s.lastSeen >= SESSION_IDLE_MS || !this.passwordSet()) {
-      this.sessions.delete(id);
+    // idle too long, or the password changed since (also by `prepaid passwd`, even while stopped)
+    if (now - s.lastSeen >= SESSION_IDLE_MS || !this.passwordSet() || s.pw !== this.passwordDigest()) {
+      this.sessions.delete(digest);
+      this.saveSessions();
       return undefined;
     }
     s.lastSeen = now;
+    if (now - s.savedSeen >= SAVE_TOUCH_MS) this.saveSessions();
     return id;
   }
 

@@ -35,6 +35,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Store meta key of the admin sessions (digests → last use), so a restart keeps them. */
+const SESSIONS_META = 'web.sessions';
 const PUSH_EVERY_MS = 1000;
 /** Least time between two pushes on change: bounds a busy box's pushes to 4 a second. */
 const PUSH_GAP_MS = 250;
@@ -107,7 +109,10 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
     : await chooseAdapter();
   if (choice.uwsMissing !== undefined) log('WEB_UWS_UNAVAILABLE', { fallback: choice.name, error: choice.uwsMissing });
   const clock = o.clock ?? systemClock;
-  const auth = new Auth(() => app.store.adminPasswordHash(), clock);
+  const auth = new Auth(() => app.store.adminPasswordHash(), clock, {
+    load: () => app.store.meta(SESSIONS_META),
+    save: (sessions) => app.store.setMeta(SESSIONS_META, sessions),
+  });
   const ctx: ApiContext = { app, auth };
   const open = new Router(); // answers without the password
   const api = new Router();

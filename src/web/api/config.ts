@@ -85,9 +85,10 @@ export const configApi: ApiModule = (r, { app, auth }: ApiContext) => {
     const hash = 'adminPassword' in body ? await hashPassword(newPassword(body.adminPassword)) : null;
     const updated = Object.keys(patch).length > 0 ? app.updateConfig(patch) : app.store.config();
     if (hash !== null) {
+      const mine = auth.session(req.header('cookie')); // read before the password changes
       app.store.setAdminPasswordHash(hash);
-      // other browsers logged in with the old password are logged out
-      auth.endOtherSessions(auth.session(req.header('cookie')));
+      // other browsers logged in with the old password are logged out; this one goes on
+      auth.endOtherSessions(mine);
     }
     await app.store.flushed();
     res.json(configView(updated));
