@@ -66,6 +66,12 @@ test('unknown commands, options and missing values are usage errors', () => {
   assert.match(usageError(['serve', 'now']).message, /unexpected argument "now"/);
   assert.match(usageError(['serve', '--engine', 'nowhere']).message, /--engine/);
   assert.match(usageError(['serve', '--engine', 'serial:ttyS1']).message, /serial/);
+  for (const baud of ['00', '0', '1', '12', '4000001', '09600']) {
+    assert.match(usageError(['serve', '--engine', `serial:/dev/ttyS1?baud=${baud}`]).message, /baud 50 to 4000000/, baud);
+  }
+  assert.equal((parseCommand(['serve', '--engine', 'serial:/dev/ttyS1?baud=50']) as { engine: string }).engine, 'serial:/dev/ttyS1?baud=50');
+  assert.match(usageError(['serve', '--http', '8079', '--http=8080']).message, /--http is given twice/);
+  assert.match(usageError(['passwd', '--data', 'a', '--data', 'b']).message, /--data is given twice/);
   assert.match(usageError(['--version', 'x']).message, /unexpected argument/);
 });
 

@@ -62,8 +62,9 @@ function oneLine(s: string): string {
 }
 
 function parse(command: string, args: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: false; tokens: true }>>;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: false, tokens: true });
   } catch (e) {
     const msg = oneLine(e instanceof Error ? e.message : String(e));
     // parseArgs' wording, shortened to the one line a script logs
@@ -75,6 +76,14 @@ function parse(command: string, args: string[], options: Record<string, { type: 
     if (extra) throw new UsageError(`unexpected argument ${JSON.stringify(extra[1])}`, command);
     throw new UsageError(msg, command);
   }
+  // the last of two values would win silently: a typo in a service file should not
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw new UsageError(`--${t.name} is given twice`, command);
+    seen.add(t.name);
+  }
+  return parsed;
 }
 
 export function parsePort(v: string, flag: string, command: string): number {
@@ -88,8 +97,9 @@ export function parsePort(v: string, flag: string, command: string): number {
 export function checkEngine(v: string, command: string): string {
   if (v === 'demo') return v;
   if (v.startsWith('serial:')) {
-    if (/^serial:\/[^\s?]+(\?baud=\d{2,7})?$/.test(v)) return v;
-    throw new UsageError(`--engine serial target must look like serial:/dev/ttyS1?baud=115200, not ${JSON.stringify(v)}`, command);
+    const m = /^serial:\/[^\s?]+(?:\?baud=([1-9]\d{1,6}))?$/.exec(v);
+    if (m && (m[1] === undefined || (Number(m[1]) >= 50 && Number(m[1]) <= 4_000_000))) return v;
+    throw new UsageError(`--engine serial target must look like serial:/dev/ttyS1?baud=115200 (baud 50 to 4000000), not ${JSON.stringify(v)}`, command);
   }
   const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
   if (!m) throw new UsageError(`--engine must be host:port, serial:/dev/ttyX?baud=N or demo, not ${JSON.stringify(v)}`, command);
