@@ -129,7 +129,10 @@ export async function startAppliance(o: ApplianceOptions): Promise<RunningApplia
     stop: async () => stop(),
     updateConfig(patch) {
       config = store.updateConfig(patch);
-      if (patch.timezone !== undefined) rateTable = null;
+      if (patch.timezone !== undefined) {
+        rateTable = null;
+        meter.ratesChanged(); // the live calls' H1/H2 moved with the zone: cuts and LIMITs follow
+      }
       if (patch.serviceLog !== undefined) setServiceLog(config.serviceLog);
       if (patch.engineAddress !== undefined || patch.enginePort !== undefined || patch.engineTimeout !== undefined) {
         link.retarget(targetOf(config), config.engineTimeout * 1000);

@@ -158,6 +158,49 @@ describe('Meter', () => {
     assert.equal(s.units, 2000 - 400);
   });
 
+  it('a call dialled while another of the user is still dialling gets a DIAL limit as if both answer now', () => {
+    const t = setup(2000); // 10 s at 200 u/s
+    assert.equal(t.open('D1').limit, 10);
+    assert.equal(t.open('D2').limit, 5, 'engine limits alone never give away more than the balance');
+    // once answered, the LIMIT is the exact figure of the live calls
+    t.meter.start('D2', t.clock.now());
+    assert.equal(t.limits.get('D2'), 10);
+    // a call already answered is metered, not doubled: the next dial shares what is left
+    t.clock.advance(2000);
+    t.meter.settle({ callId: 'D1', endAt: t.clock.now(), cause: 'DIAL_FAILED' });
+    assert.equal(t.open('D3').limit, 4);
+  });
+
+  it('a new timezone moves the cut of a live call whose H2 period it moves', () => {
+    const rows = [row('DEFAULT', 100, { h2Begin: '20:00', h2End: '08:00', h2: 300 })];
+    const t = setup(1500, rows); // 10:00 UTC = 11:00 in Paris: H1
+    let tz = 'Europe/Paris';
+    let built = tz;
+    let table = new RateTable(rows, tz);
+    const meter = new Meter({
+      store: t.store,
+      rates: () => {
+        if (built !== tz) [table, built] = [new RateTable(rows, tz), tz];
+        return table;
+      },
+      clock: t.clock,
+      warningSeconds: () => 0,
+      listener: { warn: () => {}, cut: (id, at) => t.cuts.set(id, at), limit: (id, s) => t.limits.set(id, s) },
+    });
+    const auth = meter.authorise('1001', '0141587070');
+    meter.open({ callId: 'Z1', userId: '1001', from: '5173', dialed: '0141587070', offerAt: t.clock.now(), dialAt: t.clock.now(), row: auth.row });
+    meter.start('Z1', t.clock.now());
+    assert.equal(t.limits.get('Z1'), 15);
+    tz = 'Asia/Tokyo'; // 19:00 there, H2 (300 u/s) from 20:00: one hour away, no change yet
+    meter.ratesChanged();
+    assert.equal(t.limits.get('Z1'), 15);
+    tz = 'Asia/Karachi'; // 15:00: still H1
+    meter.ratesChanged();
+    tz = 'Pacific/Auckland'; // 23:00: H2
+    meter.ratesChanged();
+    assert.equal(t.limits.get('Z1'), 5, 'cut and LIMIT follow the rate the call is now billed at');
+  });
+
   it('warns warningSeconds before the cut', () => {
     const t = setup(200 * 100, [row('DEFAULT', 200)], 60);
     t.open('W1');

@@ -126,8 +126,20 @@ export class Meter {
       throw new AppError('INSUFFICIENT_CREDIT', `user ${userId} cannot pay one step to ${dialed}`);
     }
     const probe: MeteredCall = { callId: '\uffff', row, connectedAt: now };
-    const plan = planCuts(rates, [...this.liveOf(userId), probe], user.units, now);
+    // the user's other calls still being dialled count as answering now too: if they all
+    // answer while the application is down, the engine's limits alone must not give away
+    // more than the balance (once a call answers, its LIMIT is the exact shared figure)
+    const dialing: MeteredCall[] = [];
+    for (const e of this.journal.values()) {
+      if (e.userId === userId && e.connectedAt === null && !this.live.has(e.callId)) dialing.push({ callId: e.callId, row: e.row, connectedAt: now });
+    }
+    const plan = planCuts(rates, [...this.liveOf(userId), ...dialing, probe], user.units, now);
     return { row, limit: plan.calls.get(probe.callId)?.limit ?? null };
+  }
+
+  /** The rating changed under the live calls (a new timezone moves H1/H2): every cut is planned again. */
+  ratesChanged(): void {
+    for (const userId of [...this.byUser.keys()]) this.plan(userId);
   }
 
   /**
