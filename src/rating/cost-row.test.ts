@@ -31,7 +31,7 @@ test('missing optional fields take their defaults; unknown fields are dropped', 
 });
 
 test('times accept HH:MM, H:MM, H, HH, whole hours and 24:00 as midnight', () => {
-  const t = (v: unknown) => normalizeCostRow({ prefix: '1', h1: 1, h2Begin: v, h2End: '00:00' }).h2Begin;
+  const t = (v: unknown) => normalizeCostRow({ prefix: '1', h1: 1, h2Begin: v, h2End: '00:00', h2: 1 }).h2Begin;
   assert.equal(t('20:00'), '20:00');
   assert.equal(t('20'), '20:00');
   assert.equal(t('8'), '08:00');
@@ -71,7 +71,12 @@ test('bad input is refused with BAD_REQUEST naming the field', () => {
   for (const v of [-1, 2.5, 'x']) rejects({ prefix: '1', h1: 1, setup: v }, 'setup');
   for (const v of [0, 3601, 1.5, '0', 'x']) rejects({ prefix: '1', h1: 1, increment: v }, 'increment');
   for (const v of ['25:00', '24:30', '20:60', '2000', '20:0', '20h', 20.5, -1, 25, 'ab', {}, true, '1:2:3']) {
-    rejects({ prefix: '1', h1: 1, h2Begin: v }, 'h2Begin');
-    rejects({ prefix: '1', h1: 1, h2End: v }, 'h2End');
+    rejects({ prefix: '1', h1: 1, h2Begin: v, h2End: '00:00' }, 'h2Begin');
+    rejects({ prefix: '1', h1: 1, h2Begin: '00:00', h2End: v }, 'h2End');
   }
+  // a half-given period or one without its rate would make its hours free
+  rejects({ prefix: '1', h1: 200, h2Begin: '20:00' }, 'h2End');
+  rejects({ prefix: '1', h1: 200, h2End: '08:00', h2: 100 }, 'h2Begin');
+  rejects({ prefix: '1', h1: 200, h2Begin: '20:00', h2End: '08:00' }, 'h2');
+  assert.equal(normalizeCostRow({ prefix: '1', h1: 200, h2Begin: '20:00', h2End: '20:00' }).h2, 0, 'begin = end: no period, no rate needed');
 });

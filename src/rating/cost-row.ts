@@ -61,8 +61,8 @@ export function formatTimeOfDay(minutes: number): string {
 /**
  * Validates a cost row from the API or a CSV import and returns it in canonical form.
  * Numbers may come as JSON numbers or digit strings (CSV cells); times as "20:00",
- * "20", "8:30" or 20. Missing optional fields take their defaults (h2 0, times
- * "00:00", increment 1, setup 0). Unknown fields are dropped.
+ * "20", "8:30" or 20. Missing optional fields take their defaults (no H2 period, increment
+ * 1, setup 0); an H2 period needs both its times and its rate. Unknown fields are dropped.
  */
 export function normalizeCostRow(input: unknown): CostRow {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -78,6 +78,11 @@ export function normalizeCostRow(input: unknown): CostRow {
     increment: wholeNumber(o.increment, 'increment', 1),
     setup: wholeNumber(o.setup, 'setup', 0),
   };
+  // half a period, or a period without its rate, would price its hours at 0: free calls
+  if (isMissing(o.h2Begin) !== isMissing(o.h2End)) {
+    throw bad(isMissing(o.h2Begin) ? 'h2Begin' : 'h2End', 'h2Begin and h2End go together: both for an H2 period, neither for none');
+  }
+  if (row.h2Begin !== row.h2End && isMissing(o.h2)) throw bad('h2', 'h2 (units per second in H2) is needed with an H2 period');
   if (row.increment < 1 || row.increment > MAX_INCREMENT) {
     throw bad('increment', `increment must be a whole number of seconds from 1 to ${MAX_INCREMENT}`);
   }
