@@ -149,7 +149,9 @@ export async function startWeb(o: WebOptions): Promise<WebServer> {
         if (who.status === 401 && !req.header('x-requested-with')) res.header('WWW-Authenticate', 'Basic realm="prepaid", charset="UTF-8"');
         refuseAuth(res, who);
       }
-      if (who.via === 'cookie' && UNSAFE.has(req.method) && !csrfOk(req)) {
+      // Basic credentials a browser cached are sent cross-site too: a form from another site
+      // must not change anything, whichever way it authenticates (curl sends no Origin)
+      if (UNSAFE.has(req.method) && !csrfOk(req)) {
         throw new HttpError(403, 'cross-site request refused: send Content-Type: application/json', 'NOT_ALLOWED');
       }
       const m = api.match(req.method, req.path);

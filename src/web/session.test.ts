@@ -77,7 +77,7 @@ test('cookie session: login, use, GET /api/session, logout', async () => {
   assert.equal((await fetch(bed.url + '/api/users', { headers: { cookie: 'prepaid_session=forged' } })).status, 401);
 });
 
-test('CSRF: a cookie-authenticated write needs a JSON body, X-Requested-With or our Origin', async () => {
+test('CSRF: a write from a browser needs a JSON body, X-Requested-With or our Origin, cookie or Basic', async () => {
   const cookie = sessionCookie(await login(PASSWORD));
   const formLike = await fetch(bed.url + '/api/users', {
     method: 'POST',
@@ -94,9 +94,17 @@ test('CSRF: a cookie-authenticated write needs a JSON body, X-Requested-With or 
   assert.equal(ours.status, 201);
   const del = await fetch(bed.url + '/api/users/7001', { method: 'DELETE', headers: { cookie, 'x-requested-with': 'fetch', origin: 'http://evil.example' } });
   assert.equal(del.status, 204);
-  // Basic auth (scripts) has no such requirement
+  // a script (no Origin: curl, wget) may send its JSON under any content type
   const script = await fetch(bed.url + '/api/users', { method: 'POST', headers: { authorization: BASIC, 'content-type': 'text/plain' }, body: JSON.stringify({ id: '7002', name: 'y', pin: '7002' }) });
   assert.equal(script.status, 201);
+  // a browser's cached Basic credentials sent by another site's form change nothing
+  const cached = await fetch(bed.url + '/api/users', {
+    method: 'POST',
+    headers: { authorization: BASIC, 'content-type': 'text/plain', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+    body: JSON.stringify({ id: '7003', name: 'z', pin: '7003' }),
+  });
+  assert.equal(cached.status, 403);
+  assert.equal(bed.store.user('7003'), undefined);
 });
 
 test('wrong passwords: 5 per minute per client, then 429 with Retry-After, one try a second; the right one still gets in', async () => {
