@@ -11,7 +11,7 @@ import { newPassword } from './session.ts';
 
 type Check = (v: unknown, field: string) => unknown;
 
-// host name, IPv4 or IPv6 literal: no spaces, no scheme, no port
+// host name, IPv4 or IPv6 literal: no spaces, no scheme, no port (www/validate.ts checks the same)
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[?[0-9A-Fa-f:.]+\]?)$/;
 
 /** One validator per writable Config key; GET shows exactly these keys. */
