@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, onUnauthorized } from './api.ts';
 import { AppContext, type AppCtx } from './context.ts';
-import type { Lang } from './format.ts';
+import { releaseName, type Lang } from './format.ts';
 import { errorText } from './hooks.ts';
 import { storedLang, storeLang, translator, type Key } from './i18n.ts';
 import { match, useHashPath } from './router.ts';
@@ -179,7 +179,7 @@ export function App(): VNode {
         </ul></nav>`
       : null}
     <main id="main" tabindex="-1">${body}</main>
-    <footer class="foot">Prepaid v${__VERSION__}</footer>
+    <footer class="foot">Prepaid v${releaseName(__VERSION__)}</footer>
     <${ConfirmHost} />
   <//>`;
 }

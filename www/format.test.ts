@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   amountOf, localize, parseDecimal, ratePerMinute, roundDecimal, showAmount, showDate, showTimeOfDay,
-  showUnitPrice, signedUnits, unitsForAmount,
+  releaseName, showUnitPrice, signedUnits, unitsForAmount,
 } from './format.ts';
 
 test('amounts round half away from zero, exactly, on the decimal string', () => {
@@ -72,4 +72,10 @@ test('dates: the API string as is; a timestamp in the box timezone', () => {
   assert.equal(showDate('20120413_092322'), '20120413_092322');
   assert.equal(showDate(1334219473, 'Europe/Paris'), '20120412_103113');
   assert.equal(showDate(1334219473000, 'UTC'), '20120412_083113');
+});
+
+test('the version as the seed names it: 2.0.0 is "2.0-r1"', () => {
+  assert.equal(releaseName('2.0.0'), '2.0-r1');
+  assert.equal(releaseName('2.1.4'), '2.1-r5');
+  assert.equal(releaseName('2.0.0-dev'), '2.0.0-dev');
 });

@@ -133,3 +133,12 @@ export function showSize(bytes: number | null | undefined, lang: Lang): string {
   const tenths = Math.round((bytes * 10) / 1024);
   return `${localize(`${Math.floor(tenths / 10)}.${tenths % 10}`, lang)} KB`;
 }
+
+/**
+ * The version as the product's screens name it: "2.0.0" → "2.0-r1" (version 2.0, release 1,
+ * as the seed's "Prepaid v2.0-r1"); anything else is shown as it is.
+ */
+export function releaseName(version: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  return m ? `${m[1]}.${m[2]}-r${Number(m[3]) + 1}` : version;
+}

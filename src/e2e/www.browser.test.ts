@@ -14,9 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { BUDGET_BYTES, buildWww } from '../../scripts/build-www.mjs';
 import { setLogSink } from '../log.ts';
+import { releaseName } from '../../www/format.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -180,7 +182,8 @@ describe('admin page in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('shows every general parameter of the seed, with the unit price as 0,000100', async () => {
-    await go('/config', /^General parameters \(Prepaid v/);
+    // the seed's title: "General parameters (Prepaid v2.0-r1)" for version 2.0.0
+    await go('/config', `General parameters (Prepaid v${releaseName(VERSION)})`);
     for (const label of [
       'Web port', 'Admin password', 'Default media language', 'SVI DID', 'A6000 address', 'A6000 port',
       'A6000 connection timeout (sec)', 'Timezone', 'Default calling address', 'Default calling forced',

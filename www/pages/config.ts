@@ -4,7 +4,7 @@ import type { VNode } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { api } from '../api.ts';
 import { useApp } from '../context.ts';
-import { showUnitPrice, type Lang } from '../format.ts';
+import { releaseName, showUnitPrice, type Lang } from '../format.ts';
 import { useForm } from '../hooks.ts';
 import type { Key } from '../i18n.ts';
 import type { Config } from '../types.ts';
@@ -95,7 +95,7 @@ export function ConfigPage(): VNode {
   const F = (name: keyof Form, label: Key, more: Record<string, unknown> = {}) =>
     html`<${Field} form=${form} name=${name} label=${t(label)} ...${more} />`;
   return html`<section>
-    <${PageHead} title=${`${t('config')} (Prepaid v${__VERSION__})`}><a href="#/">${t('home')}</a><//>
+    <${PageHead} title=${`${t('config')} (Prepaid v${releaseName(__VERSION__)})`}><a href="#/">${t('home')}</a><//>
     <form class="card grid" onSubmit=${form.onSubmit} novalidate>
       ${F('webPort', 'webPort', { inputmode: 'numeric', hint: t('webPortHint') })}
       ${F('adminPassword', 'adminPassword', { type: 'password', placeholder: '*****', autocomplete: 'new-password', hint: t('adminPasswordHint') })}
