@@ -116,9 +116,14 @@ export class CallSession {
     this.connectedAt = at;
     this.emit({ kind: 'connected', at });
   }
+  /** A DIAL of ours waits for its CONNECTED or FAILED. */
+  get dialling(): boolean {
+    return this.status === 'dialing' || this.status === 'ringing';
+  }
+
   onFailed(cause: string, at: number): void {
     // the attempt is over at once: an event in the same read must not find it still dialling
-    if (this.status === 'dialing' || this.status === 'ringing') this.status = 'ivr';
+    if (this.dialling) this.status = 'ivr';
     this.emit({ kind: 'failed', cause, at });
   }
   onEnded(e: Ended): void {

@@ -165,7 +165,7 @@ export class Switchboard implements MeterListener {
     const s = this.sessions.get(callId);
     // no dial of ours is waiting for it (say, a CONNECTED right after the FAILED that ended
     // the attempt): the caller is back in the IVR, and that time is not billable
-    if (s && !s.ended && s.status !== 'dialing' && s.status !== 'ringing' && s.status !== 'connected') {
+    if (s && !s.ended && !s.dialling && s.status !== 'connected') {
       log('ENGINE_EVENT_IGNORED', { call: callId, event: 'CONNECTED', status: s.status });
       return;
     }
@@ -189,7 +189,7 @@ export class Switchboard implements MeterListener {
     const s = this.sessions.get(ev.call);
     const endAt = Math.min(ev.at, s?.hangupSentAt ?? Infinity);
     if (s) s.onEnded({ at: ev.at, by: ev.by, cause: ev.cause });
-    this.finish(ev.call, endAt, s?.outcome ?? (ev.by === 'app' ? 'NORMAL' : 'NORMAL'), false);
+    this.finish(ev.call, endAt, s?.outcome ?? 'NORMAL', false);
     serviceLog('CALL_ENDED', { call: ev.call, by: ev.by, cause: ev.cause, replayed: ev.replayed || undefined });
   }
 
@@ -227,7 +227,7 @@ export class Switchboard implements MeterListener {
     if (s && !s.ended) {
       // ours: a dial whose FAILED was lost with the link is over (the engine is back to the
       // caller); the flow carries on as after any failed attempt
-      if ((ev.state === 'ivr' || ev.state === 'offered') && (s.status === 'dialing' || s.status === 'ringing')) {
+      if ((ev.state === 'ivr' || ev.state === 'offered') && s.dialling) {
         s.onFailed('lost', this.clock.now());
       }
       return;
@@ -332,9 +332,7 @@ export class Switchboard implements MeterListener {
       if (s.ended || this.sessions.get(s.callId) !== s) return;
       // a release still owed waits for the link: the replay will say how the call ended
       if (s.releaseOwed) return this.afterFlow(s);
-      const at = s.hangupSentAt ?? this.clock.now();
-      s.onEnded({ at, by: 'app', cause: 'timeout' });
-      this.finish(s.callId, at, s.outcome, false);
+      this.endHere(s, 'timeout', s.outcome);
     });
     s.gone.then(() => t.cancel());
   }
@@ -351,9 +349,14 @@ export class Switchboard implements MeterListener {
   private hangupFailed(s: CallSession, e: unknown): void {
     log('CALL_HANGUP_FAILED', { call: s.callId, code: codeOf(e), error: (e as Error).message });
     if (codeOf(e) !== 'ENGINE_ERROR' || s.ended || this.sessions.get(s.callId) !== s) return;
+    this.endHere(s, 'engine-error', s.outcome);
+  }
+
+  /** Ends a call no ENDED will end: at our HANGUP when one was sent (billing stops there), else now. */
+  private endHere(s: CallSession, cause: string, outcome: string): void {
     const at = s.hangupSentAt ?? this.clock.now();
-    s.onEnded({ at, by: 'app', cause: 'engine-error' });
-    this.finish(s.callId, at, s.outcome, false);
+    s.onEnded({ at, by: 'app', cause });
+    this.finish(s.callId, at, outcome, false);
   }
 
   /** Bills (or records) the call and forgets it. */
@@ -391,10 +394,7 @@ export class Switchboard implements MeterListener {
     const deadline = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([Promise.all(open.map((s) => s.gone)), deadline]);
     for (const s of open) {
-      if (s.ended) continue;
-      const at = s.hangupSentAt ?? this.clock.now();
-      s.onEnded({ at, by: 'app', cause: 'shutdown' });
-      this.finish(s.callId, at, 'SHUTDOWN', false);
+      if (!s.ended) this.endHere(s, 'shutdown', 'SHUTDOWN');
     }
   }
 }
