@@ -68,17 +68,25 @@ export function ratePerMinute(unitsPerSecond: number, unitPrice: string, lang: L
   return a === '' ? '' : localize(roundDecimal(a, 4), lang);
 }
 
-/** How many units an amount buys, or null when it is not a whole number of units. */
-export function unitsForAmount(amount: string, unitPrice: string): number | null {
+/**
+ * How many units an amount buys, or why it buys none: past the safe range it is too large
+ * (whole or not, as the server says), else it must be a whole number of units.
+ */
+export function amountInUnits(amount: string, unitPrice: string): number | 'tooLarge' | 'notWhole' | null {
   const a = parseDecimal(amount);
   const p = parseDecimal(unitPrice);
   if (!a || !p || p.coef <= 0n) return null;
   const num = a.coef * 10n ** BigInt(p.scale);
   const den = p.coef * 10n ** BigInt(a.scale);
-  if (num % den !== 0n) return null;
-  const units = num / den;
-  if (units > BigInt(Number.MAX_SAFE_INTEGER) || units < -BigInt(Number.MAX_SAFE_INTEGER)) return null;
-  return Number(units);
+  if ((num < 0n ? -num : num) > BigInt(Number.MAX_SAFE_INTEGER) * den) return 'tooLarge';
+  if (num % den !== 0n) return 'notWhole';
+  return Number(num / den);
+}
+
+/** How many units an amount buys, or null when it is not a whole, safe number of units. */
+export function unitsForAmount(amount: string, unitPrice: string): number | null {
+  const u = amountInUnits(amount, unitPrice);
+  return typeof u === 'number' ? u : null;
 }
 
 /** The unit price as the seed's settings screen shows it: "0.0001" → "0,000100" (≥ 6 digits). */

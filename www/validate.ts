@@ -1,7 +1,7 @@
 // Client-side checks, the same rules the API applies, so most mistakes are shown before
 // the round trip. The API stays the judge: its {"error","field"} answer is shown too.
 import type { Key } from './i18n.ts';
-import { parseDecimal, unitsForAmount } from './format.ts';
+import { amountInUnits, parseDecimal } from './format.ts';
 
 /** A message key, or a key with the values of its placeholders. */
 export type Problem = Key | [Key, Record<string, string | number>];
@@ -98,11 +98,8 @@ export function amountCheck(unitPrice: string): Check {
     const d = parseDecimal(v);
     if (!d) return 'e_amount';
     if (d.coef === 0n) return 'e_nonZero';
-    if (unitsForAmount(v, unitPrice) !== null) return null;
-    // as the server: past the safe range it is too large, whole or not
-    const p = parseDecimal(unitPrice);
-    const big = p && p.coef > 0n && (d.coef < 0n ? -d.coef : d.coef) * 10n ** BigInt(p.scale) > BigInt(Number.MAX_SAFE_INTEGER) * p.coef * 10n ** BigInt(d.scale);
-    return big ? 'e_tooLarge' : 'e_amountUnits';
+    const u = amountInUnits(v, unitPrice);
+    return typeof u === 'number' ? null : u === 'tooLarge' ? 'e_tooLarge' : 'e_amountUnits';
   };
 }
 

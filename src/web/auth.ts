@@ -71,7 +71,13 @@ interface Session {
  */
 export interface SessionKeeper {
   load(): unknown;
-  save(sessions: Record<string, { seen: number; pw: string }>): void;
+  save(sessions: Record<string, KeptSession>): void;
+}
+
+/** A session as kept: its last use and the digest of the password it was opened with. */
+interface KeptSession {
+  seen: number;
+  pw: string;
 }
 
 const SAVE_TOUCH_MS = 10 * 60_000;
@@ -100,7 +106,7 @@ export class Auth {
     if (!kept || typeof kept !== 'object') return;
     const now = this.clock.now();
     for (const [digest, v] of Object.entries(kept)) {
-      const { seen, pw } = (v ?? {}) as { seen?: unknown; pw?: unknown };
+      const { seen, pw } = (v ?? {}) as Partial<Record<keyof KeptSession, unknown>>;
       if (typeof seen === 'number' && Number.isFinite(seen) && typeof pw === 'string' && now - seen < SESSION_IDLE_MS) {
         this.sessions.set(digest, { lastSeen: seen, savedSeen: seen, pw });
       }
@@ -115,7 +121,7 @@ export class Auth {
 
   private saveSessions(): void {
     if (!this.keeper) return;
-    const out: Record<string, { seen: number; pw: string }> = {};
+    const out: Record<string, KeptSession> = {};
     for (const [digest, s] of this.sessions) {
       out[digest] = { seen: s.lastSeen, pw: s.pw };
       s.savedSeen = s.lastSeen;
@@ -236,8 +242,8 @@ export class Auth {
     const s = this.sessions.get(digest);
     if (!s) return undefined;
     const now = this.clock.now();
-    // idle too long, or the password changed since (also by `prepaid passwd`, even while stopped)
-    if (now - s.lastSeen >= SESSION_IDLE_MS || !this.passwordSet() || s.pw !== this.passwordDigest()) {
+    // idle too long, or the password changed (or was removed) since, also by `prepaid passwd`
+    if (now - s.lastSeen >= SESSION_IDLE_MS || s.pw !== this.passwordDigest()) {
       this.sessions.delete(digest);
       this.saveSessions();
       return undefined;
